@@ -1,0 +1,32 @@
+# lv_embed_migrations(<target> <component> <dir>)
+# Compiles <dir>/NNNN_name.sql into the target as `<component>::Migrations()`, so a binary carries
+# its schema and needs no files at run time (read-only container filesystem).
+function(lv_embed_migrations target component dir)
+  file(GLOB sql_files CONFIGURE_DEPENDS ${dir}/*.sql)
+  list(SORT sql_files)
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${component}_migrations.cc)
+  set(body "")
+  foreach(f ${sql_files})
+    get_filename_component(base ${f} NAME_WE)
+    string(REGEX MATCH "^([0-9]+)_(.*)$" _ ${base})
+    if(NOT CMAKE_MATCH_1)
+      message(FATAL_ERROR "migration file ${f} must be named NNNN_name.sql")
+    endif()
+    math(EXPR version "${CMAKE_MATCH_1}")
+    file(READ ${f} sql)
+    string(APPEND body "      {${version}, \"${CMAKE_MATCH_2}\", R\"LVSQL(${sql})LVSQL\"},\n")
+  endforeach()
+  file(CONFIGURE OUTPUT ${out} CONTENT
+"// Generated from ${dir} by cmake/LvMigrations.cmake; do not edit.
+#include <vector>
+#include \"platform/database.h\"
+namespace lv::${component} {
+const std::vector<lv::platform::Migration>& Migrations() {
+  static const auto* migrations = new std::vector<lv::platform::Migration>{
+${body}  };
+  return *migrations;
+}
+}  // namespace lv::${component}
+")
+  target_sources(${target} PRIVATE ${out})
+endfunction()

@@ -1,0 +1,214 @@
+#include "platform/server.h"
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.pb.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/server_builder.h"
+#include "platform/call_gate.h"
+#include "platform/config.h"
+#include "platform/logging.h"
+#include "platform/status_macros.h"
+
+ABSL_FLAG(std::string, listen, "0.0.0.0:8080", "address:port to serve gRPC on (port 0 = any free)");
+ABSL_FLAG(std::string, database, "",
+          "database DSN: sqlite:<path> or postgresql://...; empty = sqlite:<data_dir>/<service>.db");
+ABSL_FLAG(std::string, data_dir, "data", "directory for the embedded SQLite database");
+ABSL_FLAG(int, database_pool, 4, "database connections per process");
+ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10),
+          "how long in-flight calls may finish after SIGTERM");
+ABSL_FLAG(int, max_message_bytes, 16 << 20, "largest request message accepted");
+ABSL_FLAG(std::string, port_file, "", "write the bound port to this file once serving");
+ABSL_FLAG(std::string, log_level, "info", "debug|info|warn|error");
+ABSL_FLAG(std::string, auth_mode, "dev",
+          "how callers authenticate: dev (unsigned dev.<role>.<subject> tokens, for local use)");
+ABSL_FLAG(absl::Duration, watch_poll_interval, absl::Milliseconds(100),
+          "how often an idle Watch stream checks its feed");
+ABSL_FLAG(absl::Duration, watch_heartbeat, absl::Seconds(5), "idle Watch heartbeat interval");
+
+namespace lv::platform {
+
+absl::StatusOr<ServerConfig> LoadServerConfig(absl::string_view service_name) {
+  ServerConfig c;
+  c.service_name = std::string(service_name);
+  c.listen = absl::GetFlag(FLAGS_listen);
+  if (c.listen.find(':') == std::string::npos) {
+    return InvalidFlag("listen", absl::StrCat("'", c.listen, "' is not address:port"));
+  }
+  c.database_dsn = absl::GetFlag(FLAGS_database);
+  if (c.database_dsn.empty()) {
+    const std::string dir = absl::GetFlag(FLAGS_data_dir);
+    if (dir.empty()) return InvalidFlag("data_dir", "must not be empty when --database is unset");
+    c.database_dsn = absl::StrCat("sqlite:", dir, "/", service_name, ".db");
+  } else if (c.database_dsn.rfind("sqlite:", 0) != 0 &&
+             c.database_dsn.rfind("postgresql:", 0) != 0 &&
+             c.database_dsn.rfind("postgres:", 0) != 0) {
+    return InvalidFlag("database", "must start with sqlite: or postgresql://");
+  }
+  c.database_pool = absl::GetFlag(FLAGS_database_pool);
+  if (c.database_pool < 1 || c.database_pool > 64) {
+    return InvalidFlag("database_pool", "must be between 1 and 64");
+  }
+  c.grace_period = absl::GetFlag(FLAGS_grace_period);
+  if (c.grace_period < absl::ZeroDuration()) return InvalidFlag("grace_period", "must be >= 0");
+  c.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  if (c.max_message_bytes < 1024) return InvalidFlag("max_message_bytes", "must be >= 1024");
+  c.port_file = absl::GetFlag(FLAGS_port_file);
+  c.log_level = absl::GetFlag(FLAGS_log_level);
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+      c.log_level != "error") {
+    return InvalidFlag("log_level", absl::StrCat("'", c.log_level, "' is not debug|info|warn|error"));
+  }
+  c.auth_mode = absl::GetFlag(FLAGS_auth_mode);
+  if (!MakeAuthenticator(c.auth_mode).ok()) {
+    return InvalidFlag("auth_mode", absl::StrCat("unknown mode '", c.auth_mode, "'"));
+  }
+  c.watch.poll_interval = absl::GetFlag(FLAGS_watch_poll_interval);
+  if (c.watch.poll_interval <= absl::ZeroDuration()) {
+    return InvalidFlag("watch_poll_interval", "must be > 0");
+  }
+  c.watch.heartbeat_interval = absl::GetFlag(FLAGS_watch_heartbeat);
+  if (c.watch.heartbeat_interval <= absl::ZeroDuration()) {
+    return InvalidFlag("watch_heartbeat", "must be > 0");
+  }
+  return c;
+}
+
+absl::StatusOr<std::unique_ptr<Authenticator>> MakeAuthenticator(absl::string_view mode) {
+  if (mode == "dev") return NewDevTokenAuthenticator();
+  return absl::InvalidArgumentError(absl::StrCat("unknown auth mode '", mode, "'"));
+}
+
+ServiceHost::ServiceHost(ServerConfig config, std::unique_ptr<Authenticator> authenticator,
+                         Clock* clock)
+    : config_(std::move(config)), authenticator_(std::move(authenticator)), clock_(clock) {}
+
+ServiceHost::~ServiceHost() { Shutdown(); }
+
+absl::Status ServiceHost::Start(ServiceModule* module) {
+  module_ = module;
+  module->AddPolicies(policy_);
+  std::vector<ServiceModule::Exposed> services = module->GrpcServices();
+  // Every method the server exposes must have a policy entry; refuse to run otherwise.
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  for (const auto& exposed : services) {
+    const auto* desc = pool->FindServiceByName(exposed.full_name);
+    if (desc == nullptr) {
+      return absl::InternalError(absl::StrCat("no descriptor for service ", exposed.full_name));
+    }
+    LV_RETURN_IF_ERROR(policy_.CheckCovers(*desc));
+  }
+  // Force the health contract into this binary's descriptor pool so reflection can describe it.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
+  // Clients may ping every 20 s while streaming Watch without being told too_many_pings.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> gates;
+  gates.push_back(std::make_unique<CallGateFactory>(authenticator_.get(), &policy_, clock_));
+  builder.experimental().SetInterceptorCreators(std::move(gates));
+  for (const auto& exposed : services) builder.RegisterService(exposed.service);
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    server_.reset();
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen));
+  }
+  server_->GetHealthCheckService()->SetServingStatus(true);
+  if (!config_.port_file.empty()) {
+    std::ofstream out(config_.port_file + ".tmp");
+    out << port_ << "\n";
+    out.close();
+    std::rename((config_.port_file + ".tmp").c_str(), config_.port_file.c_str());
+  }
+  module->StartBackground();
+  LogInfo("server.serving", {{"listen", config_.listen}, {"port", port_}});
+  return absl::OkStatus();
+}
+
+void ServiceHost::Shutdown() {
+  if (server_ == nullptr || shut_down_) return;
+  shut_down_ = true;
+  LogInfo("server.draining", {{"grace_ms", static_cast<long long>(
+                                               absl::ToInt64Milliseconds(config_.grace_period))}});
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  WatchDraining().store(true);
+  if (module_ != nullptr) module_->StopBackground();
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(config_.grace_period));
+  server_->Wait();
+  WatchDraining().store(false);
+  LogInfo("server.stopped");
+}
+
+void ServiceHost::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+}  // namespace lv::platform
+
+namespace lv::platform {
+
+int RunService(int argc, char** argv, absl::string_view service_name, absl::string_view usage,
+               const std::vector<Migration>& migrations, const ModuleFactory& factory) {
+  // Block the stop signals before any thread exists, so only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  ParseFlagsWithEnv(argc, argv, usage);
+  auto fail = [&](absl::string_view stage, const absl::Status& status) {
+    std::fprintf(stderr, "%s-svc: %s: %s\n", std::string(service_name).c_str(),
+                 std::string(stage).c_str(), status.ToString().c_str());
+    LogError("server.start_failed", {{"stage", stage}, {"error", status.ToString()}});
+    return 1;
+  };
+  auto config = LoadServerConfig(service_name);
+  if (!config.ok()) {
+    std::fprintf(stderr, "configuration error: %s\n", std::string(config.status().message()).c_str());
+    return 2;
+  }
+  InitLogging(absl::StrCat(service_name, "-svc"), config->log_level);
+  if (config->database_dsn.rfind("sqlite:", 0) == 0) {
+    // The embedded default keeps its file under --data_dir; create the directory on first run.
+    std::string path = config->database_dsn.substr(7);
+    auto slash = path.rfind('/');
+    if (slash != std::string::npos) {
+      std::string cmd_dir = path.substr(0, slash);
+      std::error_code ec;
+      std::filesystem::create_directories(cmd_dir, ec);
+      if (ec) return fail("data directory", absl::UnavailableError(ec.message()));
+    }
+  }
+  auto db = Database::Open({config->database_dsn, config->database_pool, &RealClock()});
+  if (!db.ok()) return fail("database", db.status());
+  absl::Status migrated = (*db)->Migrate(service_name, migrations);
+  if (!migrated.ok()) return fail("migration", migrated);
+  auto module = factory(db->get(), *config);
+  if (!module.ok()) return fail("wiring", module.status());
+  auto authenticator = MakeAuthenticator(config->auth_mode);
+  if (!authenticator.ok()) return fail("auth", authenticator.status());
+  ServiceHost host(*config, *std::move(authenticator));
+  absl::Status started = host.Start(module->get());
+  if (!started.ok()) return fail("serve", started);
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  LogInfo("server.signal", {{"signal", signal}});
+  host.Shutdown();
+  return 0;
+}
+
+}  // namespace lv::platform

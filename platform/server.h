@@ -1,0 +1,87 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+#include "platform/auth.h"
+#include "platform/clock.h"
+#include "platform/database.h"
+#include "platform/watch.h"
+
+namespace lv::platform {
+
+// Settings every service shares; read from the common flags (see server.cc) by LoadServerConfig.
+struct ServerConfig {
+  std::string service_name;  // "inspection", ...
+  std::string listen = "127.0.0.1:0";
+  std::string database_dsn;
+  int database_pool = 4;
+  absl::Duration grace_period = absl::Seconds(10);
+  int max_message_bytes = 16 << 20;
+  std::string port_file;
+  std::string log_level = "info";
+  std::string auth_mode = "dev";
+  WatchOptions watch;
+};
+
+// Reads and validates the common flags. Errors name the flag.
+absl::StatusOr<ServerConfig> LoadServerConfig(absl::string_view service_name);
+
+// What one service contributes to the shared bootstrap: its gRPC services, their access policy,
+// and background work (feed consumers) started after the server listens.
+class ServiceModule {
+ public:
+  struct Exposed {
+    grpc::Service* service;
+    std::string full_name;  // e.g. InspectionService::service_full_name()
+  };
+  virtual ~ServiceModule() = default;
+  virtual std::vector<Exposed> GrpcServices() = 0;
+  virtual void AddPolicies(PolicyTable& policy) const = 0;
+  virtual void StartBackground() {}
+  virtual void StopBackground() {}
+};
+
+// A running gRPC server with health, reflection, the call gate, and graceful drain.
+class ServiceHost {
+ public:
+  ServiceHost(ServerConfig config, std::unique_ptr<Authenticator> authenticator,
+              Clock* clock = &RealClock());
+  ~ServiceHost();
+
+  // Fails when a method has no access policy or the address cannot be bound.
+  absl::Status Start(ServiceModule* module);
+  int port() const { return port_; }
+  // Drains: health NOT_SERVING, Watch streams told to resume elsewhere, in-flight calls given
+  // the grace period, then the server stops.
+  void Shutdown();
+  void Wait();
+
+ private:
+  ServerConfig config_;
+  std::unique_ptr<Authenticator> authenticator_;
+  Clock* clock_;
+  PolicyTable policy_;
+  ServiceModule* module_ = nullptr;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+// Builds the authenticator named by --auth_mode.
+absl::StatusOr<std::unique_ptr<Authenticator>> MakeAuthenticator(absl::string_view mode);
+
+// The whole life of a service process: flags -> config -> database + migrations -> module ->
+// serve until SIGTERM/SIGINT -> drain. Returns the process exit code.
+using ModuleFactory =
+    std::function<absl::StatusOr<std::unique_ptr<ServiceModule>>(Database* db,
+                                                                 const ServerConfig& config)>;
+int RunService(int argc, char** argv, absl::string_view service_name, absl::string_view usage,
+               const std::vector<Migration>& migrations, const ModuleFactory& factory);
+
+}  // namespace lv::platform
