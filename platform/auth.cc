@@ -83,7 +83,9 @@ absl::Status PolicyTable::CheckCovers(const google::protobuf::ServiceDescriptor&
 absl::Status PolicyTable::Authorize(absl::string_view method, const Principal* caller) const {
   const Entry* entry = Find(method);
   if (entry == nullptr) {
-    return absl::PermissionDeniedError(absl::StrCat("no access policy for ", method));
+    // A server refuses to start unless every method it serves has an entry, so a method without
+    // one is not served here: say so, as gRPC would (clients such as buf fall back on it).
+    return absl::UnimplementedError(absl::StrCat("method ", method, " is not served here"));
   }
   if (entry->public_access) return absl::OkStatus();
   if (caller == nullptr) {

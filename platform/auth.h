@@ -46,7 +46,7 @@ class Authenticator {
 // selected with --auth_mode=dev (see README).
 std::unique_ptr<Authenticator> NewDevTokenAuthenticator();
 
-// Per-method access rules, in one table per server. A method with no entry is denied, and a
+// Per-method access rules, in one table per server. A method with no entry is refused, and a
 // server refuses to start when one of its methods has no entry (CheckCovers).
 class PolicyTable {
  public:
@@ -67,7 +67,8 @@ class PolicyTable {
   // OK when every method of `service` has an entry; otherwise names the first one missing.
   absl::Status CheckCovers(const google::protobuf::ServiceDescriptor& service) const;
 
-  // PERMISSION_DENIED / UNAUTHENTICATED / OK for a caller of a method.
+  // OK, UNAUTHENTICATED (no valid token), PERMISSION_DENIED (role not allowed) or UNIMPLEMENTED
+  // (no entry: the method is not served) for a caller of a method.
   absl::Status Authorize(absl::string_view method, const Principal* caller) const;
 
  private:

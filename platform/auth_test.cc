@@ -26,7 +26,7 @@ TEST(PolicyTable, StandardServicesArePublicAndUnknownMethodsDenied) {
   PolicyTable policy;
   EXPECT_TRUE(policy.Authorize("/grpc.health.v1.Health/Check", nullptr).ok());
   Principal pl{Role::kProjectLeader, "pl"};
-  EXPECT_EQ(policy.Authorize("/x.v1.X/Unknown", &pl).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(policy.Authorize("/x.v1.X/Unknown", &pl).code(), absl::StatusCode::kUnimplemented);
 }
 
 TEST(PolicyTable, RolesAreChecked) {

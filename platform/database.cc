@@ -5,7 +5,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "libpq-fe.h"
 #include "absl/strings/strip.h"
 #include "platform/change_feed.h"
 #include "platform/logging.h"
@@ -79,6 +81,26 @@ CREATE TABLE feed_consumers (
 )SQL"}};
 }
 
+// SOCI hands its connect string to libpq but also reads "backend://" prefixes itself, which mangles
+// URIs; libpq's own parser turns the URI into the keyword form both agree on.
+absl::StatusOr<std::string> PostgresKeywordDsn(absl::string_view uri) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(std::string(uri).c_str(), &error);
+  if (options == nullptr) {
+    std::string why(error != nullptr ? absl::StripTrailingAsciiWhitespace(error) : "unparsable");
+    PQfreemem(error);
+    return absl::InvalidArgumentError(absl::StrCat("database DSN is not a PostgreSQL URI: ", why));
+  }
+  std::string out;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || *o->val == '\0') continue;
+    std::string value = absl::StrReplaceAll(o->val, {{"\\", "\\\\"}, {"'", "\\'"}});
+    absl::StrAppend(&out, out.empty() ? "" : " ", o->keyword, "='", value, "'");
+  }
+  PQconninfoFree(options);
+  return out;
+}
+
 }  // namespace
 
 void Transaction::Publish(absl::string_view type, absl::string_view subject,
@@ -107,7 +129,9 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const Options& options)
     connect = absl::StrCat("db=\"", dsn, "\" timeout=10");
   } else if (absl::StartsWith(dsn, "postgresql:") || absl::StartsWith(dsn, "postgres:")) {
     dialect = Dialect::kPostgres;
-    connect = std::string(dsn);
+    auto keywords = PostgresKeywordDsn(dsn);
+    if (!keywords.ok()) return keywords.status();
+    connect = *std::move(keywords);
   } else {
     return absl::InvalidArgumentError(
         "database DSN must start with 'sqlite:' or 'postgresql://'");

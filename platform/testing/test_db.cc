@@ -18,14 +18,6 @@ std::string RandomSuffix() {
 }
 }  // namespace
 
-Engine EngineUnderTest() {
-#ifdef LV_TEST_ENGINE_POSTGRES
-  return Engine::kPostgres;
-#else
-  return Engine::kSqlite;
-#endif
-}
-
 const char* EngineName(Engine engine) {
   return engine == Engine::kPostgres ? "postgres" : "sqlite";
 }

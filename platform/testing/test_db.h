@@ -11,8 +11,15 @@ namespace lv::platform::testing {
 
 enum class Engine { kSqlite, kPostgres };
 
-// The engine a test binary was built for (LV_TEST_ENGINE_POSTGRES or SQLite by default).
-Engine EngineUnderTest();
+// The engine a test binary was built for (LV_TEST_ENGINE_POSTGRES or SQLite by default). Inline,
+// so the compile definition of the test binary decides, not that of this library.
+inline Engine EngineUnderTest() {
+#ifdef LV_TEST_ENGINE_POSTGRES
+  return Engine::kPostgres;
+#else
+  return Engine::kSqlite;
+#endif
+}
 const char* EngineName(Engine engine);
 
 // A fresh, empty database of the given engine: a temp SQLite file, or a new database on the

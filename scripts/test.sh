@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up and build, proto lint, then every test (unit, service, SQLite,
+# PostgreSQL, end-to-end). PostgreSQL tests run against a throwaway server that pg_virtualenv
+# starts and removes; a server that does not start fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "== buf lint"
+node_modules/.bin/buf lint
+echo "buf lint: clean"
+
+echo "== tests"
+# pg_virtualenv refuses to run as root without a user to switch to; it exports PGHOST etc.
+pg_virtualenv -- ctest --test-dir build --output-on-failure --parallel "$(nproc)" "$@"
