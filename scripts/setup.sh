@@ -10,8 +10,9 @@ PACKAGES=(
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libsqlite3-dev libpq-dev libsoci-dev libboost-dev
   postgresql postgresql-common
-  nodejs npm
 )
+# Node.js may come from elsewhere (its own npm); Debian's npm only when there is none.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
