@@ -1,6 +1,7 @@
 // lv: the command-line client of the suite, for people and scripts.
 //   lv health  --target=HOST:PORT [--service=NAME]
-//   lv watch   --target=HOST:PORT --feed=inspection|intake|coaching|reporting [--after=N] [--follow]
+//   lv watch   --target=HOST:PORT --feed=inspection|intake|coaching|reporting [--after=N]
+//   [--follow]
 // Every call carries --token (env LV_TOKEN) as a bearer token and a deadline (--timeout).
 #include <cstdio>
 #include <iostream>
@@ -20,7 +21,8 @@
 
 ABSL_FLAG(std::string, target, "127.0.0.1:8080", "service address HOST:PORT");
 ABSL_FLAG(std::string, token, "", "bearer token (dev mode: dev.<role>.<subject>)");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10), "deadline of one call (watch --follow: none)");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
+          "deadline of one call (watch --follow: none)");
 ABSL_FLAG(std::string, service, "", "health: the service name to check (empty = the server)");
 ABSL_FLAG(std::string, feed, "", "watch: which service's feed the target serves");
 ABSL_FLAG(int64_t, after, 0, "watch: start after this sequence");
@@ -84,15 +86,15 @@ int Watch() {
     for (const auto& event : response.events()) {
       std::string line;
       if (!google::protobuf::util::MessageToJsonString(event, &line, options).ok()) {
-        line = absl::StrCat("{\"sequence\":", event.sequence(), ",\"type\":\"", event.type(),
-                            "\"}");
+        line =
+            absl::StrCat("{\"sequence\":", event.sequence(), ",\"type\":\"", event.type(), "\"}");
       }
       std::cout << line << "\n";
     }
     std::cout.flush();
-    if (!follow && response.head_sequence() <=
-                       (response.events_size() ? response.events().rbegin()->sequence()
-                                               : absl::GetFlag(FLAGS_after))) {
+    if (!follow &&
+        response.head_sequence() <= (response.events_size() ? response.events().rbegin()->sequence()
+                                                            : absl::GetFlag(FLAGS_after))) {
       context.TryCancel();  // caught up
       break;
     }
@@ -121,11 +123,13 @@ int main(int argc, char** argv) {
     if (feed == "inspection") {
       return Watch<insp::InspectionService, insp::WatchRequest, insp::WatchResponse>();
     }
-    if (feed == "intake") return Watch<intk::IntakeService, intk::WatchRequest, intk::WatchResponse>();
+    if (feed == "intake")
+      return Watch<intk::IntakeService, intk::WatchRequest, intk::WatchResponse>();
     if (feed == "coaching") {
       return Watch<coach::CoachingService, coach::WatchRequest, coach::WatchResponse>();
     }
-    if (feed == "reporting") return Watch<rep::ReportingService, rep::WatchRequest, rep::WatchResponse>();
+    if (feed == "reporting")
+      return Watch<rep::ReportingService, rep::WatchRequest, rep::WatchResponse>();
     std::fprintf(stderr, "lv watch: --feed must be inspection|intake|coaching|reporting\n");
     return 2;
   }

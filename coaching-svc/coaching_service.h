@@ -14,8 +14,10 @@ namespace pb = ::lerenverbeteren::coaching::v1;
 // This service's schema, embedded from migrations/ at build time.
 const std::vector<platform::Migration>& Migrations();
 
-// The gRPC edge of coaching-svc: validates, authorizes (through the call gate) and calls the domain.
-class CoachingService : public platform::ServiceModule, public pb::CoachingService::CallbackService {
+// The gRPC edge of coaching-svc: validates, authorizes (through the call gate) and calls the
+// domain.
+class CoachingService : public platform::ServiceModule,
+                        public pb::CoachingService::CallbackService {
  public:
   CoachingService(platform::Database* db, const platform::ServerConfig& config);
 

@@ -5,7 +5,9 @@
 int main(int argc, char** argv) {
   return lv::platform::RunService(
       argc, argv, "coaching",
-      "coaching-svc: trajectories, the entitlement ledger, sessions, improvement plans, interventions, reviews, extensions, evaluations and aftercare.\nFlags may also be set as LV_<FLAG> environment variables.",
+      "coaching-svc: trajectories, the entitlement ledger, sessions, improvement plans, "
+      "interventions, reviews, extensions, evaluations and aftercare.\nFlags may also be set as "
+      "LV_<FLAG> environment variables.",
       lv::coaching::Migrations(),
       [](lv::platform::Database* db, const lv::platform::ServerConfig& config)
           -> absl::StatusOr<std::unique_ptr<lv::platform::ServiceModule>> {

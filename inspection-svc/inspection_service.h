@@ -14,8 +14,10 @@ namespace pb = ::lerenverbeteren::inspection::v1;
 // This service's schema, embedded from migrations/ at build time.
 const std::vector<platform::Migration>& Migrations();
 
-// The gRPC edge of inspection-svc: validates, authorizes (through the call gate) and calls the domain.
-class InspectionService : public platform::ServiceModule, public pb::InspectionService::CallbackService {
+// The gRPC edge of inspection-svc: validates, authorizes (through the call gate) and calls the
+// domain.
+class InspectionService : public platform::ServiceModule,
+                          public pb::InspectionService::CallbackService {
  public:
   InspectionService(platform::Database* db, const platform::ServerConfig& config);
 

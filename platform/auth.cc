@@ -7,9 +7,12 @@ namespace lv::platform {
 namespace {
 
 constexpr std::pair<Role, absl::string_view> kRoleNames[] = {
-    {Role::kProjectLeader, "project_leader"}, {Role::kCoach, "coach"},
-    {Role::kSchool, "school"},                {Role::kInspectorate, "inspectorate"},
-    {Role::kAnalyst, "analyst"},              {Role::kService, "service"},
+    {Role::kProjectLeader, "project_leader"},
+    {Role::kCoach, "coach"},
+    {Role::kSchool, "school"},
+    {Role::kInspectorate, "inspectorate"},
+    {Role::kAnalyst, "analyst"},
+    {Role::kService, "service"},
 };
 
 class DevTokenAuthenticator : public Authenticator {

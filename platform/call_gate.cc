@@ -77,8 +77,7 @@ class CallGate : public grpc::experimental::Interceptor {
       }
       LogFields fields = info_->LogContext();
       fields.emplace_back("code", static_cast<int>(status.error_code()));
-      fields.emplace_back("duration_ms",
-                          absl::ToDoubleMilliseconds(clock_->Now() - info_->start));
+      fields.emplace_back("duration_ms", absl::ToDoubleMilliseconds(clock_->Now() - info_->start));
       if (!status.ok()) fields.emplace_back("error", status.error_message());
       Log(status.ok() ? LogLevel::kDebug : LogLevel::kInfo, "rpc.finish", fields);
     }
@@ -110,9 +109,9 @@ class CallGate : public grpc::experimental::Interceptor {
       }
     }
     if (info->request_id.empty()) info->request_id = NewRequestId();
-    info->admission = authn.ok() ? policy_->Authorize(info->method,
-                                                      info->caller ? &*info->caller : nullptr)
-                                 : authn;
+    info->admission =
+        authn.ok() ? policy_->Authorize(info->method, info->caller ? &*info->caller : nullptr)
+                   : authn;
     if (!info->admission.ok()) {
       LogFields fields = info->LogContext();
       fields.emplace_back("reason", std::string(info->admission.message()));

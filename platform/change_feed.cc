@@ -31,8 +31,8 @@ absl::Status AppendToOutbox(Transaction& tx) {
   soci::statement insert =
       (sql.prepare << "INSERT INTO outbox (sequence, type, subject, create_time_us, payload_type,"
                       " payload, request_id) VALUES (:s, :t, :sub, :at, :pt, :p, :r)",
-       soci::use(seq), soci::use(type), soci::use(subject), soci::use(at),
-       soci::use(payload_type), soci::use(payload), soci::use(request_id));
+       soci::use(seq), soci::use(type), soci::use(subject), soci::use(at), soci::use(payload_type),
+       soci::use(payload), soci::use(request_id));
   for (const PendingEvent& e : tx.pending_events()) {
     seq = ++head;
     type = e.type;
@@ -64,9 +64,8 @@ absl::Status ChangeFeed::CheckCursor(int64_t after) const {
   if (after < 0) return absl::InvalidArgumentError("after_sequence: must not be negative");
   LV_ASSIGN_OR_RETURN(FeedBounds bounds, Bounds());
   if (after > bounds.head) {
-    return absl::OutOfRangeError(absl::StrCat("after_sequence ", after,
-                                              " is beyond the head of the feed (", bounds.head,
-                                              ")"));
+    return absl::OutOfRangeError(absl::StrCat(
+        "after_sequence ", after, " is beyond the head of the feed (", bounds.head, ")"));
   }
   if (after < bounds.pruned_through) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -117,7 +116,8 @@ absl::StatusOr<int64_t> ChangeFeed::PruneBefore(absl::Time cutoff) {
            "(SELECT MAX(sequence) FROM outbox)",
         soci::use(cut), soci::into(last, ind);
     if (ind == soci::i_null) return absl::OkStatus();
-    soci::statement del = (sql.prepare << "DELETE FROM outbox WHERE sequence <= :l", soci::use(last));
+    soci::statement del =
+        (sql.prepare << "DELETE FROM outbox WHERE sequence <= :l", soci::use(last));
     del.execute(true);
     deleted = del.get_affected_rows();
     sql << "UPDATE feed_meta SET value = :l WHERE name = 'pruned_through' AND value < :l2",
@@ -190,8 +190,8 @@ absl::Status ConsumerState::Advance(Transaction& tx, int64_t from, int64_t to,
        soci::use(head, "hd"), soci::use(source_, "s"), soci::use(holder_, "h"), soci::use(f, "f"));
   st.execute(true);
   if (st.get_affected_rows() != 1) {
-    return absl::AbortedError(absl::StrCat("consumer of ", source_,
-                                           " lost its lease or cursor moved; not applying"));
+    return absl::AbortedError(
+        absl::StrCat("consumer of ", source_, " lost its lease or cursor moved; not applying"));
   }
   return absl::OkStatus();
 }

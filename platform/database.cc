@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
-#include "libpq-fe.h"
 #include "absl/strings/strip.h"
+#include "libpq-fe.h"
 #include "platform/change_feed.h"
 #include "platform/logging.h"
 #include "platform/status_macros.h"
@@ -43,11 +43,15 @@ Failure Classify(const soci::soci_error& e) {
 }
 
 absl::Status FromSoci(const soci::soci_error& e, absl::string_view what) {
-  std::string msg = absl::StrCat(what, ": ", absl::StripTrailingAsciiWhitespace(e.get_error_message()));
+  std::string msg =
+      absl::StrCat(what, ": ", absl::StripTrailingAsciiWhitespace(e.get_error_message()));
   switch (Classify(e)) {
-    case Failure::kTransient: return absl::AbortedError(msg);
-    case Failure::kUnavailable: return absl::UnavailableError(msg);
-    case Failure::kPermanent: return absl::InternalError(msg);
+    case Failure::kTransient:
+      return absl::AbortedError(msg);
+    case Failure::kUnavailable:
+      return absl::UnavailableError(msg);
+    case Failure::kPermanent:
+      return absl::InternalError(msg);
   }
   return absl::InternalError(msg);
 }
@@ -105,10 +109,10 @@ absl::StatusOr<std::string> PostgresKeywordDsn(absl::string_view uri) {
 
 void Transaction::Publish(absl::string_view type, absl::string_view subject,
                           const google::protobuf::Message& payload) {
-  events_.push_back(PendingEvent{
-      std::string(type), std::string(subject),
-      absl::StrCat("type.googleapis.com/", payload.GetDescriptor()->full_name()),
-      payload.SerializeAsString()});
+  events_.push_back(
+      PendingEvent{std::string(type), std::string(subject),
+                   absl::StrCat("type.googleapis.com/", payload.GetDescriptor()->full_name()),
+                   payload.SerializeAsString()});
 }
 
 Database::Database(Dialect dialect, int pool_size, Clock* clock)
@@ -124,7 +128,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const Options& options)
   if (absl::ConsumePrefix(&dsn, "sqlite:")) {
     dialect = Dialect::kSqlite;
     absl::ConsumePrefix(&dsn, "//");
-    if (dsn.empty()) return absl::InvalidArgumentError("sqlite DSN needs a file path: sqlite:<path>");
+    if (dsn.empty())
+      return absl::InvalidArgumentError("sqlite DSN needs a file path: sqlite:<path>");
     // SOCI's sqlite3 connect string takes key=value pairs; quote the path.
     connect = absl::StrCat("db=\"", dsn, "\" timeout=10");
   } else if (absl::StartsWith(dsn, "postgresql:") || absl::StartsWith(dsn, "postgres:")) {
@@ -133,8 +138,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const Options& options)
     if (!keywords.ok()) return keywords.status();
     connect = *std::move(keywords);
   } else {
-    return absl::InvalidArgumentError(
-        "database DSN must start with 'sqlite:' or 'postgresql://'");
+    return absl::InvalidArgumentError("database DSN must start with 'sqlite:' or 'postgresql://'");
   }
   std::unique_ptr<Database> db(new Database(dialect, options.pool_size, options.clock));
   db->pool_ = std::make_unique<soci::connection_pool>(options.pool_size);
@@ -265,8 +269,8 @@ absl::Status Database::ApplyMigration(absl::string_view component, const Migrati
     return absl::OkStatus();
   });
   if (status.ok() && applied) {
-    LogInfo("db.migrated", {{"component", std::string(component)}, {"version", m.version},
-                            {"name", m.name}});
+    LogInfo("db.migrated",
+            {{"component", std::string(component)}, {"version", m.version}, {"name", m.name}});
   }
   return status;
 }
@@ -274,12 +278,18 @@ absl::Status Database::ApplyMigration(absl::string_view component, const Migrati
 int64_t RowInt64(const soci::row& row, std::size_t i) {
   if (row.get_indicator(i) == soci::i_null) return 0;
   switch (row.get_properties(i).get_data_type()) {
-    case soci::dt_integer: return row.get<int>(i);
-    case soci::dt_long_long: return row.get<long long>(i);
-    case soci::dt_unsigned_long_long: return static_cast<int64_t>(row.get<unsigned long long>(i));
-    case soci::dt_double: return static_cast<int64_t>(row.get<double>(i));
-    case soci::dt_string: return std::stoll(row.get<std::string>(i));
-    default: return 0;
+    case soci::dt_integer:
+      return row.get<int>(i);
+    case soci::dt_long_long:
+      return row.get<long long>(i);
+    case soci::dt_unsigned_long_long:
+      return static_cast<int64_t>(row.get<unsigned long long>(i));
+    case soci::dt_double:
+      return static_cast<int64_t>(row.get<double>(i));
+    case soci::dt_string:
+      return std::stoll(row.get<std::string>(i));
+    default:
+      return 0;
   }
 }
 

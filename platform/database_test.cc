@@ -9,8 +9,9 @@ namespace {
 using testing::Engine;
 
 TEST(SplitSqlStatements, SplitsOnLineEndSemicolonsAndDropsComments) {
-  auto stmts = SplitSqlStatements("-- a comment\nCREATE TABLE a (x TEXT);\n\nCREATE TABLE b (\n"
-                                  "  y TEXT\n);\nINSERT INTO a VALUES ('p;q')");
+  auto stmts = SplitSqlStatements(
+      "-- a comment\nCREATE TABLE a (x TEXT);\n\nCREATE TABLE b (\n"
+      "  y TEXT\n);\nINSERT INTO a VALUES ('p;q')");
   ASSERT_EQ(stmts.size(), 3u);
   EXPECT_EQ(stmts[0], "CREATE TABLE a (x TEXT)");
   EXPECT_EQ(stmts[2], "INSERT INTO a VALUES ('p;q')");
@@ -41,10 +42,13 @@ TEST(Database, MigrationsApplyOnceAndFailingOneRollsBack) {
   EXPECT_NE(status.message().find("svc/2 (half)"), std::string::npos) << status;
   // The first statement of the failed migration was rolled back with it.
   int tables = -1;
-  ASSERT_TRUE((*db)->Read([&](soci::session& sql) {
-    sql << "SELECT COUNT(*) FROM sqlite_master WHERE name = 'half_done'", soci::into(tables);
-    return absl::OkStatus();
-  }).ok());
+  ASSERT_TRUE((*db)
+                  ->Read([&](soci::session& sql) {
+                    sql << "SELECT COUNT(*) FROM sqlite_master WHERE name = 'half_done'",
+                        soci::into(tables);
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(tables, 0);
 }
 
@@ -52,17 +56,20 @@ TEST(Database, WriteRollsBackOnError) {
   FakeClock clock;
   auto db = testing::NewTestDatabase(Engine::kSqlite, &clock);
   ASSERT_TRUE(db.ok());
-  ASSERT_TRUE((*db)->Migrate("svc", {{1, "init", "CREATE TABLE items (id TEXT PRIMARY KEY);"}}).ok());
+  ASSERT_TRUE(
+      (*db)->Migrate("svc", {{1, "init", "CREATE TABLE items (id TEXT PRIMARY KEY);"}}).ok());
   absl::Status s = (*db)->Write([](Transaction& tx) {
     tx.sql() << "INSERT INTO items (id) VALUES ('a')";
     return absl::FailedPreconditionError("domain says no");
   });
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
   int n = -1;
-  ASSERT_TRUE((*db)->Read([&](soci::session& sql) {
-    sql << "SELECT COUNT(*) FROM items", soci::into(n);
-    return absl::OkStatus();
-  }).ok());
+  ASSERT_TRUE((*db)
+                  ->Read([&](soci::session& sql) {
+                    sql << "SELECT COUNT(*) FROM items", soci::into(n);
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(n, 0);
 }
 

@@ -15,7 +15,9 @@ FeedConsumer::FeedConsumer(Database* db, Options options, FeedStreamOpener opene
 
 FeedConsumer::~FeedConsumer() { Stop(); }
 
-void FeedConsumer::Start() { thread_ = std::thread([this] { Run(); }); }
+void FeedConsumer::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void FeedConsumer::Stop() {
   if (!stop_.HasBeenNotified()) stop_.Notify();

@@ -69,12 +69,12 @@ class FeedConsumer {
   using ApplyFn = std::function<absl::Status(Transaction& tx, const ChangeEvent& event)>;
 
   struct Options {
-    std::string source;         // feed name, e.g. "inspection"
-    std::string holder;         // this replica's id (pod name + random suffix)
+    std::string source;  // feed name, e.g. "inspection"
+    std::string holder;  // this replica's id (pod name + random suffix)
     absl::Duration lease = absl::Seconds(15);
     absl::Duration stream_max_age = absl::Minutes(5);  // deadline of one Watch call
     absl::Duration retry_backoff = absl::Milliseconds(500);
-    std::string bearer_token;   // the service's own credential for the source
+    std::string bearer_token;  // the service's own credential for the source
   };
 
   FeedConsumer(Database* db, Options options, FeedStreamOpener opener, ApplyFn apply);

@@ -17,8 +17,9 @@
 #include "platform/status_macros.h"
 
 ABSL_FLAG(std::string, listen, "0.0.0.0:8080", "address:port to serve gRPC on (port 0 = any free)");
-ABSL_FLAG(std::string, database, "",
-          "database DSN: sqlite:<path> or postgresql://...; empty = sqlite:<data_dir>/<service>.db");
+ABSL_FLAG(
+    std::string, database, "",
+    "database DSN: sqlite:<path> or postgresql://...; empty = sqlite:<data_dir>/<service>.db");
 ABSL_FLAG(std::string, data_dir, "data", "directory for the embedded SQLite database");
 ABSL_FLAG(int, database_pool, 4, "database connections per process");
 ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10),
@@ -63,7 +64,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(absl::string_view service_name) {
   c.log_level = absl::GetFlag(FLAGS_log_level);
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
       c.log_level != "error") {
-    return InvalidFlag("log_level", absl::StrCat("'", c.log_level, "' is not debug|info|warn|error"));
+    return InvalidFlag("log_level",
+                       absl::StrCat("'", c.log_level, "' is not debug|info|warn|error"));
   }
   c.auth_mode = absl::GetFlag(FLAGS_auth_mode);
   if (!MakeAuthenticator(c.auth_mode).ok()) {
@@ -139,8 +141,8 @@ absl::Status ServiceHost::Start(ServiceModule* module) {
 void ServiceHost::Shutdown() {
   if (server_ == nullptr || shut_down_) return;
   shut_down_ = true;
-  LogInfo("server.draining", {{"grace_ms", static_cast<long long>(
-                                               absl::ToInt64Milliseconds(config_.grace_period))}});
+  LogInfo("server.draining",
+          {{"grace_ms", static_cast<long long>(absl::ToInt64Milliseconds(config_.grace_period))}});
   server_->GetHealthCheckService()->SetServingStatus(false);
   WatchDraining().store(true);
   if (module_ != nullptr) module_->StopBackground();
@@ -177,7 +179,8 @@ int RunService(int argc, char** argv, absl::string_view service_name, absl::stri
   };
   auto config = LoadServerConfig(service_name);
   if (!config.ok()) {
-    std::fprintf(stderr, "configuration error: %s\n", std::string(config.status().message()).c_str());
+    std::fprintf(stderr, "configuration error: %s\n",
+                 std::string(config.status().message()).c_str());
     return 2;
   }
   InitLogging(absl::StrCat(service_name, "-svc"), config->log_level);

@@ -78,9 +78,8 @@ absl::StatusOr<std::unique_ptr<Authenticator>> MakeAuthenticator(absl::string_vi
 
 // The whole life of a service process: flags -> config -> database + migrations -> module ->
 // serve until SIGTERM/SIGINT -> drain. Returns the process exit code.
-using ModuleFactory =
-    std::function<absl::StatusOr<std::unique_ptr<ServiceModule>>(Database* db,
-                                                                 const ServerConfig& config)>;
+using ModuleFactory = std::function<absl::StatusOr<std::unique_ptr<ServiceModule>>(
+    Database* db, const ServerConfig& config)>;
 int RunService(int argc, char** argv, absl::string_view service_name, absl::string_view usage,
                const std::vector<Migration>& migrations, const ModuleFactory& factory);
 

@@ -1,7 +1,7 @@
 #include "platform/server.h"
 
-#include "gtest/gtest.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
 #include "platform/errors.h"
 #include "platform/testing/test_db.h"
 #include "platform/testing/test_service.h"

@@ -8,10 +8,10 @@
 #define LV_STATUS_CONCAT(a, b) LV_STATUS_CONCAT_INNER(a, b)
 
 // Returns from the current function when `expr` (an absl::Status) is not OK.
-#define LV_RETURN_IF_ERROR(expr)                   \
-  do {                                             \
-    ::absl::Status lv_status_ = (expr);            \
-    if (!lv_status_.ok()) return lv_status_;       \
+#define LV_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::absl::Status lv_status_ = (expr);      \
+    if (!lv_status_.ok()) return lv_status_; \
   } while (false)
 
 // `LV_ASSIGN_OR_RETURN(auto x, F());` declares x from an OK StatusOr, or returns its status.

@@ -53,7 +53,8 @@ class WatchStream : public grpc::ServerWriteReactor<Response> {
       this->Finish(ToGrpcStatus(cursor));
       return;
     }
-    last_send_ = absl::Now();
+    // The first response goes out at once, even empty, so a client learns the head immediately.
+    last_send_ = absl::InfinitePast();
     Pump();
   }
 
@@ -80,8 +81,9 @@ class WatchStream : public grpc::ServerWriteReactor<Response> {
       return;
     }
     if (WatchDraining().load()) {
-      this->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                absl::StrCat("server is draining; resume after sequence ", after_)));
+      this->Finish(
+          grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                       absl::StrCat("server is draining; resume after sequence ", after_)));
       return;
     }
     auto events = feed_->ReadAfter(after_, batch_);
@@ -91,9 +93,9 @@ class WatchStream : public grpc::ServerWriteReactor<Response> {
     }
     const bool heartbeat_due = absl::Now() - last_send_ >= options_.heartbeat_interval;
     if (events->empty() && !heartbeat_due) {
-      alarm_.Set(std::chrono::system_clock::now() +
-                     absl::ToChronoMilliseconds(options_.poll_interval),
-                 [this](bool) { Pump(); });
+      alarm_.Set(
+          std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.poll_interval),
+          [this](bool) { Pump(); });
       return;
     }
     response_.Clear();

@@ -14,8 +14,10 @@ namespace pb = ::lerenverbeteren::reporting::v1;
 // This service's schema, embedded from migrations/ at build time.
 const std::vector<platform::Migration>& Migrations();
 
-// The gRPC edge of reporting-svc: validates, authorizes (through the call gate) and calls the domain.
-class ReportingService : public platform::ServiceModule, public pb::ReportingService::CallbackService {
+// The gRPC edge of reporting-svc: validates, authorizes (through the call gate) and calls the
+// domain.
+class ReportingService : public platform::ServiceModule,
+                         public pb::ReportingService::CallbackService {
  public:
   ReportingService(platform::Database* db, const platform::ServerConfig& config);
 

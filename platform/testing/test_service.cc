@@ -23,7 +23,7 @@ void TestModule::AddPolicies(PolicyTable& policy) const {
 grpc::ServerWriteReactor<lvtest::v1::WatchResponse>* TestModule::Watch(
     grpc::CallbackServerContext* context, const lvtest::v1::WatchRequest* request) {
   return new WatchStream<lvtest::v1::WatchRequest, lvtest::v1::WatchResponse>(context, *request,
-                                                                               &feed_, watch_);
+                                                                              &feed_, watch_);
 }
 
 grpc::ServerUnaryReactor* TestModule::Publish(grpc::CallbackServerContext* context,
