@@ -42,6 +42,16 @@ class CallRegistry {
       ABSL_GUARDED_BY(mu_);
 };
 
+// By AIP naming, Get*, List*, Watch* and Search* read; everything else may change state.
+bool IsMutation(absl::string_view method) {
+  absl::string_view name = method.substr(method.rfind('/') + 1);
+  for (absl::string_view read :
+       {"Get", "List", "Watch", "Search", "Check", "Suggest", "ServerReflectionInfo"}) {
+    if (absl::StartsWith(name, read)) return false;
+  }
+  return true;
+}
+
 bool ValidRequestId(absl::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
@@ -79,7 +89,10 @@ class CallGate : public grpc::experimental::Interceptor {
       fields.emplace_back("code", static_cast<int>(status.error_code()));
       fields.emplace_back("duration_ms", absl::ToDoubleMilliseconds(clock_->Now() - info_->start));
       if (!status.ok()) fields.emplace_back("error", status.error_message());
-      Log(status.ok() ? LogLevel::kDebug : LogLevel::kInfo, "rpc.finish", fields);
+      // Every call that may change something is an audit line; reads are debug unless they fail.
+      const bool mutation = IsMutation(info_->method);
+      if (mutation) fields.emplace_back("audit", "mutation");
+      Log(status.ok() && !mutation ? LogLevel::kDebug : LogLevel::kInfo, "rpc.finish", fields);
     }
     methods->Proceed();
   }
