@@ -106,6 +106,46 @@ void Inspection::AppendVerdict(platform::Transaction& tx, HistoryWriter& writer,
   tx.Publish(changed ? kVerdictChanged : kVerdictRecorded, DepartmentName(id), event);
 }
 
+bool Inspection::WithdrawUnpublished(platform::Transaction& tx, HistoryWriter& writer,
+                                     KnownDepartment& known, const FileEntry& entry,
+                                     const common::Date& reference_date) {
+  // The publication is a snapshot of each department's current verdict. When the record we hold
+  // as current is absent while an older one is published again, the inspectorate withdrew it.
+  const pb::Verdict& published = entry.verdicts.back();
+  auto record = known.by_investigation.find(published.investigation_number());
+  if (record == known.by_investigation.end() || record->second.seq == known.current_seq ||
+      known.current_seq == 0) {
+    return false;
+  }
+  std::string current_investigation;
+  for (const auto& [investigation, r] : known.by_investigation) {
+    if (r.seq == known.current_seq) current_investigation = investigation;
+  }
+  for (const pb::Verdict& v : entry.verdicts) {
+    if (v.investigation_number() == current_investigation) return false;  // still published
+  }
+  const std::string id = IdOf(known.department);
+  auto withdrawn = InspectionStore::GetVerdict(tx.sql(), id, known.current_seq);
+  auto reinstated = InspectionStore::GetVerdict(tx.sql(), id, record->second.seq);
+  if (!withdrawn || !reinstated) return false;
+  withdrawn->set_status(pb::VERDICT_STATUS_WITHDRAWN);
+  withdrawn->set_withdrawal_reason(
+      absl::StrCat("no longer in the inspectorate's publication of ", DateKey(reference_date),
+                   "; investigation ", published.investigation_number(), " is published again"));
+  SetRestorationTerms(&*withdrawn);
+  InspectionStore::UpdateVerdictRecord(tx.sql(), id, known.current_seq, *withdrawn);
+  known.current_seq = record->second.seq;
+  known.current_value = reinstated->value();
+  known.current_effective_date = EffectiveDateKey(*reinstated);
+  writer.SetHistoryState(id, known.next_seq, known.current_seq, known.current_value, tx.now());
+  pb::VerdictEvent event;
+  *event.mutable_department() = known.department;
+  *event.mutable_department()->mutable_current_verdict() = *reinstated;
+  *event.mutable_verdict() = *withdrawn;
+  tx.Publish(kVerdictWithdrawn, DepartmentName(id), event);
+  return true;
+}
+
 absl::StatusOr<pb::ImportRun> Inspection::ImportFile(absl::string_view bytes,
                                                      const ImportOptions& options,
                                                      const Actor& actor) {
@@ -208,6 +248,11 @@ absl::StatusOr<pb::ImportRun> Inspection::ImportFile(absl::string_view bytes,
               counts.set_verdicts_added(counts.verdicts_added() + 1);
             }
             any_verdict = touched = true;
+          }
+          if (!entry.verdicts.empty() &&
+              WithdrawUnpublished(tx, writer, k, entry, run.reference_date())) {
+            counts.set_verdicts_withdrawn(counts.verdicts_withdrawn() + 1);
+            touched = true;
           }
           if (is_new && !any_verdict) {
             pb::DepartmentEvent event;

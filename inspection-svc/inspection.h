@@ -88,6 +88,9 @@ class Inspection {
   // moves the current verdict when the record is newer, and publishes the event.
   void AppendVerdict(platform::Transaction& tx, HistoryWriter& writer, KnownDepartment& known,
                      pb::Verdict verdict, bool changed);
+  // Import: withdraws the current record when the publication no longer shows it.
+  bool WithdrawUnpublished(platform::Transaction& tx, HistoryWriter& writer, KnownDepartment& known,
+                           const FileEntry& entry, const common::Date& reference_date);
   absl::StatusOr<pb::Verdict> RecordVerdictInTx(platform::Transaction& tx, HistoryWriter& writer,
                                                 const pb::RecordVerdictRequest& request,
                                                 const Actor& actor, bool* unchanged);

@@ -19,21 +19,38 @@ namespace {
 constexpr char kTableNs[] = "urn:oasis:names:tc:opendocument:xmlns:table:1.0";
 constexpr char kTextNs[] = "urn:oasis:names:tc:opendocument:xmlns:text:1.0";
 
-// Expat reports namespaced names as "<uri>|<local>".
-bool Is(const XML_Char* name, const char* ns, const char* local) {
-  const size_t n = std::strlen(ns);
-  return std::strncmp(name, ns, n) == 0 && name[n] == '|' && std::strcmp(name + n + 1, local) == 0;
-}
+// Element and attribute names with the document's own prefixes. Expat's namespace mode costs
+// about a third of the parse on these files, so the parser runs without it and learns the
+// prefixes from the root element's xmlns declarations instead (ODS writers use "table:" and
+// "text:", which are the defaults).
+struct OdsNames {
+  std::string table, row, cell, covered, p, s, tab, line_break;
+  std::string rows_repeated, cols_repeated, space_count;
+  void Set(const std::string& table_prefix, const std::string& text_prefix) {
+    const std::string t = table_prefix + ":", x = text_prefix + ":";
+    table = t + "table";
+    row = t + "table-row";
+    cell = t + "table-cell";
+    covered = t + "covered-table-cell";
+    rows_repeated = t + "number-rows-repeated";
+    cols_repeated = t + "number-columns-repeated";
+    p = x + "p";
+    s = x + "s";
+    tab = x + "tab";
+    line_break = x + "line-break";
+    space_count = x + "c";
+  }
+};
 
-const char* Attr(const XML_Char** attrs, const char* ns, const char* local) {
+const char* Attr(const XML_Char** attrs, const std::string& name) {
   for (int i = 0; attrs[i] != nullptr; i += 2) {
-    if (Is(attrs[i], ns, local)) return attrs[i + 1];
+    if (name == attrs[i]) return attrs[i + 1];
   }
   return nullptr;
 }
 
-int RepeatCount(const XML_Char** attrs, const char* local) {
-  const char* v = Attr(attrs, kTableNs, local);
+int RepeatCount(const XML_Char** attrs, const std::string& name) {
+  const char* v = Attr(attrs, name);
   if (v == nullptr) return 1;
   long n = std::strtol(v, nullptr, 10);
   return n < 1 ? 1 : (n > 1000000 ? 1000000 : static_cast<int>(n));
@@ -42,7 +59,8 @@ int RepeatCount(const XML_Char** attrs, const char* local) {
 class OdsParser {
  public:
   OdsParser(const RowVisitor& visit, int max_columns) : visit_(visit), max_columns_(max_columns) {
-    parser_ = XML_ParserCreateNS(nullptr, '|');
+    parser_ = XML_ParserCreate(nullptr);
+    names_.Set("table", "text");
     XML_SetUserData(parser_, this);
     XML_SetElementHandler(parser_, &OdsParser::Start, &OdsParser::End);
     XML_SetCharacterDataHandler(parser_, &OdsParser::Text);
@@ -74,34 +92,44 @@ class OdsParser {
   }
 
   void OnStart(const XML_Char* name, const XML_Char** attrs) {
-    if (Is(name, kTableNs, "table")) {
+    if (!root_seen_) {
+      root_seen_ = true;
+      std::string table = "table", text = "text";
+      for (int i = 0; attrs[i] != nullptr; i += 2) {
+        if (std::strncmp(attrs[i], "xmlns:", 6) != 0) continue;
+        if (std::strcmp(attrs[i + 1], kTableNs) == 0) table = attrs[i] + 6;
+        if (std::strcmp(attrs[i + 1], kTextNs) == 0) text = attrs[i] + 6;
+      }
+      names_.Set(table, text);
+    }
+    if (names_.table == name) {
       ++tables_;
       return;
     }
     if (tables_ != 1) return;  // only the first sheet
-    if (Is(name, kTableNs, "table-row")) {
+    if (names_.row == name) {
       row_.cells.clear();
-      rows_repeated_ = RepeatCount(attrs, "number-rows-repeated");
-    } else if (Is(name, kTableNs, "table-cell") || Is(name, kTableNs, "covered-table-cell")) {
+      rows_repeated_ = RepeatCount(attrs, names_.rows_repeated);
+    } else if (names_.cell == name || names_.covered == name) {
       in_cell_ = true;
       paragraphs_ = 0;
       cell_.clear();
-      cols_repeated_ = RepeatCount(attrs, "number-columns-repeated");
-    } else if (in_cell_ && Is(name, kTextNs, "p")) {
+      cols_repeated_ = RepeatCount(attrs, names_.cols_repeated);
+    } else if (in_cell_ && names_.p == name) {
       if (paragraphs_++ > 0) cell_.push_back('\n');
-    } else if (in_cell_ && Is(name, kTextNs, "s")) {
-      const char* c = Attr(attrs, kTextNs, "c");
+    } else if (in_cell_ && names_.s == name) {
+      const char* c = Attr(attrs, names_.space_count);
       cell_.append(c == nullptr ? 1 : std::max(1L, std::min(1000L, std::strtol(c, nullptr, 10))),
                    ' ');
-    } else if (in_cell_ && Is(name, kTextNs, "tab")) {
+    } else if (in_cell_ && names_.tab == name) {
       cell_.push_back('\t');
-    } else if (in_cell_ && Is(name, kTextNs, "line-break")) {
+    } else if (in_cell_ && names_.line_break == name) {
       cell_.push_back('\n');
     }
   }
 
   void OnEnd(const XML_Char* name) {
-    if (Is(name, kTableNs, "table")) {
+    if (names_.table == name) {
       if (tables_ == 1) {  // the first sheet is all we read
         done_ = true;
         XML_StopParser(parser_, XML_FALSE);
@@ -109,11 +137,11 @@ class OdsParser {
       return;
     }
     if (tables_ != 1) return;
-    if (Is(name, kTableNs, "table-cell") || Is(name, kTableNs, "covered-table-cell")) {
+    if (names_.cell == name || names_.covered == name) {
       in_cell_ = false;
       const int room = max_columns_ - static_cast<int>(row_.cells.size());
       for (int i = 0; i < std::min(cols_repeated_, room); ++i) row_.cells.push_back(cell_);
-    } else if (Is(name, kTableNs, "table-row")) {
+    } else if (names_.row == name) {
       while (!row_.cells.empty() && row_.cells.back().empty()) row_.cells.pop_back();
       if (row_.cells.empty()) {
         line_ += rows_repeated_;  // runs of empty rows (often 1,048,000 of them) only count
@@ -130,6 +158,8 @@ class OdsParser {
   const RowVisitor& visit_;
   int max_columns_;
   XML_Parser parser_;
+  OdsNames names_;
+  bool root_seen_ = false;
   int tables_ = 0;
   bool done_ = false;
   bool in_cell_ = false;
