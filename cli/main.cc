@@ -7,9 +7,12 @@
 #include <iostream>
 #include <string>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "cli/cli_common.h"
+#include "cli/commands.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
@@ -19,14 +22,15 @@
 #include "lerenverbeteren/reporting/v1/reporting_service.grpc.pb.h"
 #include "platform/config.h"
 
-ABSL_FLAG(std::string, target, "127.0.0.1:8080", "service address HOST:PORT");
-ABSL_FLAG(std::string, token, "", "bearer token (dev mode: dev.<role>.<subject>)");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
-          "deadline of one call (watch --follow: none)");
+ABSL_DECLARE_FLAG(std::string, target);
 ABSL_FLAG(std::string, service, "", "health: the service name to check (empty = the server)");
 ABSL_FLAG(std::string, feed, "", "watch: which service's feed the target serves");
 ABSL_FLAG(int64_t, after, 0, "watch: start after this sequence");
 ABSL_FLAG(bool, follow, false, "watch: keep streaming new events (until interrupted)");
+
+using lv::cli::Channel;
+using lv::cli::Fail;
+using lv::cli::Prepare;
 
 namespace {
 
@@ -35,26 +39,8 @@ constexpr char kUsage[] =
     "commands:\n"
     "  health   check a server's health (grpc.health.v1)\n"
     "  watch    print a service's change feed as JSON lines\n"
+    "  inspection <command>   departments, verdicts, imports (lv inspection for the list)\n"
     "Flags may also be set as LV_<FLAG> environment variables (LV_TOKEN, LV_TARGET).";
-
-void Prepare(grpc::ClientContext* context, bool with_deadline) {
-  if (with_deadline) {
-    context->set_deadline(std::chrono::system_clock::now() +
-                          absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)));
-  }
-  const std::string token = absl::GetFlag(FLAGS_token);
-  if (!token.empty()) context->AddMetadata("authorization", absl::StrCat("Bearer ", token));
-}
-
-int Fail(const grpc::Status& status) {
-  std::fprintf(stderr, "lv: %d %s\n", static_cast<int>(status.error_code()),
-               status.error_message().c_str());
-  return 1;
-}
-
-std::shared_ptr<grpc::Channel> Channel() {
-  return grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials());
-}
 
 int Health() {
   auto stub = grpc::health::v1::Health::NewStub(Channel());
@@ -114,6 +100,9 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[1];
   if (command == "health") return Health();
+  if (command == "inspection") {
+    return lv::cli::RunInspection(std::vector<std::string>(args.begin() + 2, args.end()));
+  }
   if (command == "watch") {
     const std::string feed = absl::GetFlag(FLAGS_feed);
     namespace insp = lerenverbeteren::inspection::v1;

@@ -42,6 +42,15 @@ for svc in inspection intake coaching reporting; do
   node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-methods \
     "http://127.0.0.1:$port" | sed 's/^/               serves /'
 done
+LATEST="$(ls ../shared/data/inspectorate/oordelen-*-scholen.ods 2>/dev/null | sort | tail -1 || true)"
+if [ -n "$LATEST" ]; then
+  echo "== Importing the inspectorate's newest publication: $(basename "$LATEST")"
+  build/cli/lv inspection import --target=127.0.0.1:7101 --token=dev.project_leader.demo \
+    --file="$LATEST" >/dev/null
+  printf 'very weak departments now: '
+  build/cli/lv inspection very-weak --target=127.0.0.1:7101 --token=dev.project_leader.demo \
+    | grep -o '"name":"departments/[^/"]*"' | wc -l
+fi
 echo
 if $once; then
   echo "Stopping (--once)."

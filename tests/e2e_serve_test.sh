@@ -43,6 +43,21 @@ for svc in inspection intake coaching reporting; do
   echo "ok: $svc-svc serving on $port, reflection lists $(wc -l <<<"$methods") methods"
 done
 
+# The inspection service end to end through the cli: import, query, idempotent re-import.
+port="$(cat "$TMP/inspection.port")"
+export LV_TARGET="127.0.0.1:$port" LV_TOKEN=dev.project_leader.e2e
+FIXTURE="$SRC/inspection-svc/testdata/oordelen-fixture-scholen.ods"
+"$LV" inspection import --file="$FIXTURE" >"$TMP/import1.json" 2>"$TMP/import1.txt" || fail "import: $(cat "$TMP/import1.txt")"
+grep -q '"state":"IMPORT_RUN_STATE_SUCCEEDED"' "$TMP/import1.json" || fail "import state: $(cat "$TMP/import1.json")"
+"$LV" inspection import --file="$FIXTURE" >"$TMP/import2.json" 2>/dev/null || fail "re-import"
+grep -q '"verdicts_added"' "$TMP/import2.json" && fail "re-import added verdicts: $(cat "$TMP/import2.json")"
+"$LV" inspection very-weak | grep -q 'departments/00CB-02-havo' || fail "very-weak list"
+"$LV" watch --feed=inspection --token=dev.service.e2e | grep -q '"type":"inspection.verdict.recorded"' \
+  || fail "verdict events on the feed"
+if "$LV" inspection import --file=/etc/hostname >/dev/null 2>&1; then fail "a non-Oordelen file was accepted"; fi
+echo "ok: inspection import, very-weak list and feed through the cli"
+unset LV_TARGET LV_TOKEN
+
 for svc in inspection intake coaching reporting; do
   kill -TERM "${PIDS[$svc]}"
   wait "${PIDS[$svc]}" || fail "$svc-svc exited non-zero after SIGTERM"
