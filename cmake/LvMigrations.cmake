@@ -14,6 +14,7 @@ function(lv_embed_migrations target component dir)
     endif()
     math(EXPR version "${CMAKE_MATCH_1}")
     file(READ ${f} sql)
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${f})
     string(APPEND body "      {${version}, \"${CMAKE_MATCH_2}\", R\"LVSQL(${sql})LVSQL\"},\n")
   endforeach()
   file(CONFIGURE OUTPUT ${out} CONTENT
@@ -28,5 +29,24 @@ ${body}  };
 }
 }  // namespace lv::${component}
 ")
+  target_sources(${target} PRIVATE ${out})
+endfunction()
+
+# lv_embed_text(<target> <namespace> <function> <file>)
+# Compiles a text file (e.g. a default policy) into the target as `const std::string& fn()`.
+function(lv_embed_text target namespace function file)
+  file(READ ${file} text)
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${function}_embedded.cc)
+  file(CONFIGURE OUTPUT ${out} CONTENT
+"// Generated from ${file} by cmake/LvMigrations.cmake; do not edit.
+#include <string>
+namespace ${namespace} {
+const std::string& ${function}() {
+  static const auto* text = new std::string(R\"LVTXT(${text})LVTXT\");
+  return *text;
+}
+}  // namespace ${namespace}
+")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${file})
   target_sources(${target} PRIVATE ${out})
 endfunction()

@@ -1,27 +1,455 @@
 #include "coaching-svc/coaching_service.h"
 
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "grpcpp/create_channel.h"
+#include "lerenverbeteren/inspection/v1/inspection_service.grpc.pb.h"
+#include "platform/call_gate.h"
+#include "platform/config.h"
+#include "platform/errors.h"
+#include "platform/logging.h"
+#include "platform/status_macros.h"
 #include "platform/watch.h"
 
+ABSL_FLAG(std::string, entitlement_policy, "",
+          "entitlement policy file (EntitlementPolicy text); empty = the compiled-in 2019 policy");
+ABSL_FLAG(std::string, inspection_target, "",
+          "inspection-svc host:port to consume its change feed; empty = do not consume");
+
 namespace lv::coaching {
+namespace {
 
+using platform::CallInfo;
+using platform::FieldError;
 using platform::Role;
+using platform::Unary;
 
-CoachingService::CoachingService(platform::Database* db, const platform::ServerConfig& config)
-    : feed_(db), watch_(config.watch) {}
+constexpr char kService[] = "/lerenverbeteren.coaching.v1.CoachingService/";
+
+Actor ActorOf(const CallInfo& call) { return Actor{*call.caller, call.request_id}; }
+
+absl::StatusOr<std::string> TrajectoryId(const std::string& name,
+                                         absl::string_view field = "name") {
+  absl::string_view id = name;
+  if (!absl::ConsumePrefix(&id, "trajectories/") || id.empty() || id.size() > 64 ||
+      id.find('/') != absl::string_view::npos) {
+    return FieldError(field, "must be trajectories/{trajectory}");
+  }
+  return std::string(id);
+}
+
+// trajectories/{t}/sessions/{n}
+absl::Status SessionName(const std::string& name, std::string* id, int64_t* seq) {
+  const size_t at = name.find("/sessions/");
+  if (at == std::string::npos || !absl::SimpleAtoi(name.substr(at + 10), seq) || *seq < 1) {
+    return FieldError("name", "must be trajectories/{trajectory}/sessions/{number}");
+  }
+  auto t = TrajectoryId(name.substr(0, at));
+  if (!t.ok()) return FieldError("name", "must be trajectories/{trajectory}/sessions/{number}");
+  *id = *t;
+  return absl::OkStatus();
+}
+
+void Text(platform::FieldErrors& errors, absl::string_view field, const std::string& v, size_t max,
+          bool required) {
+  if (required && absl::StripAsciiWhitespace(v).empty()) errors.Add(field, "is required");
+  if (v.size() > max) errors.Add(field, absl::StrCat("is longer than ", max, " bytes"));
+}
+
+bool ValidDate(const common::Date& d) {
+  absl::CivilDay day(d.year(), d.month(), d.day());
+  return d.year() >= 2000 && d.year() <= 2200 && day.month() == d.month() && day.day() == d.day();
+}
+
+absl::Status ValidateSession(const pb::Session& s, absl::string_view prefix) {
+  platform::FieldErrors errors;
+  const std::string p(prefix);
+  if (!ValidDate(s.date())) errors.Add(p + "date", "is required and must be a valid date");
+  if (s.half_days().half_steps() <= 0) {
+    errors.Add(p + "half_days", "must be positive, in steps of half a half-day");
+  }
+  if (!common::SupportTheme_IsValid(s.theme()) || s.theme() == common::SUPPORT_THEME_UNSPECIFIED) {
+    errors.Add(p + "theme", "must be a known support theme");
+  }
+  if (!pb::SessionAudience_IsValid(s.audience())) errors.Add(p + "audience", "is not known");
+  if (s.coaches_size() > 8) errors.Add(p + "coaches", "has more than 8 coaches");
+  Text(errors, p + "activity", s.activity(), 500, false);
+  Text(errors, p + "notes", s.notes(), 4000, false);
+  return errors.ToStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<CoachingConfig> LoadCoachingConfig() {
+  CoachingConfig c;
+  std::string text = DefaultPolicyText();
+  const std::string path = absl::GetFlag(FLAGS_entitlement_policy);
+  if (!path.empty()) {
+    std::ifstream in(path);
+    if (!in) return platform::InvalidFlag("entitlement_policy", absl::StrCat("cannot read ", path));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  auto policy = ParsePolicy(text);
+  if (!policy.ok()) return platform::InvalidFlag("entitlement_policy", policy.status().message());
+  c.policy = *policy;
+  c.inspection_target = absl::GetFlag(FLAGS_inspection_target);
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  c.replica_id = absl::StrCat(host, "-", getpid(), "-", platform::NewRequestId());
+  return c;
+}
+
+CoachingService::CoachingService(platform::Database* db, const platform::ServerConfig& server,
+                                 CoachingConfig config, platform::Clock* clock)
+    : db_(db),
+      feed_(db),
+      watch_(server.watch),
+      config_(std::move(config)),
+      coaching_(db, clock, config_.policy) {}
+
+CoachingService::~CoachingService() { StopBackground(); }
 
 std::vector<platform::ServiceModule::Exposed> CoachingService::GrpcServices() {
   return {{this, pb::CoachingService::service_full_name()}};
 }
 
+void CoachingService::StartBackground() {
+  if (config_.inspection_target.empty()) {
+    platform::LogWarn("feed.not_consuming",
+                      {{"source", "inspection"}, {"why", "--inspection_target is not set"}});
+    return;
+  }
+  namespace insp = ::lerenverbeteren::inspection::v1;
+  auto stub = std::shared_ptr<insp::InspectionService::Stub>(insp::InspectionService::NewStub(
+      grpc::CreateChannel(config_.inspection_target, grpc::InsecureChannelCredentials())));
+  platform::FeedConsumer::Options options;
+  options.source = "inspection";
+  options.holder = config_.replica_id;
+  options.bearer_token = "dev.service.coaching";
+  inspection_feed_ = std::make_unique<platform::FeedConsumer>(
+      db_, options, platform::MakeWatchOpener<insp::WatchRequest, insp::WatchResponse>(stub),
+      [this](platform::Transaction& tx, const platform::ChangeEvent& e) {
+        return coaching_.ApplyInspectionEvent(tx, e);
+      });
+  inspection_feed_->Start();
+}
+
+void CoachingService::StopBackground() {
+  if (inspection_feed_) inspection_feed_->Stop();
+}
+
 void CoachingService::AddPolicies(platform::PolicyTable& policy) const {
-  // Feeds carry personal data of schools and coaches: only the suite's own services read them.
-  policy.Allow("/lerenverbeteren.coaching.v1.CoachingService/Watch", {Role::kService});
+  auto m = [](const char* method) { return absl::StrCat(kService, method); };
+  const auto readers = {Role::kProjectLeader, Role::kCoach, Role::kSchool, Role::kAnalyst,
+                        Role::kService};
+  policy.Allow(m("Watch"), {Role::kService});
+  policy.Allow(m("OpenTrajectory"), {Role::kService, Role::kProjectLeader});
+  policy.Allow(m("GetTrajectory"), readers);
+  policy.Allow(m("ListTrajectories"), readers);
+  policy.Allow(m("TransitionTrajectory"), {Role::kProjectLeader, Role::kCoach});
+  policy.Allow(m("HandOverTrajectory"), {Role::kProjectLeader});
+  policy.Allow(m("ExtendTrajectory"), {Role::kProjectLeader});
+  policy.Allow(m("CloseTrajectory"), {Role::kProjectLeader, Role::kCoach});
+  policy.Allow(m("CompleteAftercare"), {Role::kProjectLeader, Role::kCoach});
+  policy.Allow(m("ListDueAftercare"), {Role::kProjectLeader, Role::kAnalyst});
+  policy.Allow(m("LogSession"), {Role::kCoach, Role::kProjectLeader});
+  policy.Allow(m("CorrectSession"), {Role::kCoach, Role::kProjectLeader});
+  policy.Allow(m("CancelSession"), {Role::kCoach, Role::kProjectLeader});
+  policy.Allow(m("ListSessions"), readers);
+  policy.Allow(m("ListLedgerEntries"), readers);
+  policy.Allow(m("GetTransparencyStatement"), readers);
+  policy.Allow(m("SubmitEvaluation"), {Role::kSchool, Role::kCoach, Role::kProjectLeader});
 }
 
 grpc::ServerWriteReactor<pb::WatchResponse>* CoachingService::Watch(
     grpc::CallbackServerContext* context, const pb::WatchRequest* request) {
   return new platform::WatchStream<pb::WatchRequest, pb::WatchResponse>(context, *request, &feed_,
                                                                         watch_);
+}
+
+grpc::ServerUnaryReactor* CoachingService::OpenTrajectory(grpc::CallbackServerContext* context,
+                                                          const pb::OpenTrajectoryRequest* r,
+                                                          pb::Trajectory* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    platform::FieldErrors errors;
+    Text(errors, "match_id", r->match_id(), 128, true);
+    if (r->school_brin().size() != 4) errors.Add("school_brin", "must be a BRIN code, e.g. 00AH");
+    Text(errors, "coach", r->coach(), 128, true);
+    if (r->departments().empty()) errors.Add("departments", "needs at least one department");
+    for (int i = 0; i < r->departments_size(); ++i) {
+      const auto& d = r->departments(i);
+      const std::string f = absl::StrCat("departments[", i, "]");
+      if (d.department().rfind("departments/", 0) != 0) {
+        errors.Add(f + ".department", "must be departments/{department}");
+      } else if (d.department().compare(12, 4, r->school_brin()) != 0) {
+        errors.Add(f + ".department", "belongs to another school");
+      }
+      if (!common::Verdict_IsValid(d.verdict())) errors.Add(f + ".verdict", "is not known");
+    }
+    if (r->start_date().year() != 0 && !ValidDate(r->start_date())) {
+      errors.Add("start_date", "is not a valid date");
+    }
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response, coaching_.OpenTrajectory(*r, ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::GetTrajectory(grpc::CallbackServerContext* context,
+                                                         const pb::GetTrajectoryRequest* r,
+                                                         pb::Trajectory* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->name()));
+    LV_ASSIGN_OR_RETURN(*response, coaching_.GetTrajectory(id, *call.caller));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::ListTrajectories(
+    grpc::CallbackServerContext* context, const pb::ListTrajectoriesRequest* r,
+    pb::ListTrajectoriesResponse* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    if (r->page_size() < 0 || r->page_size() > 1000) {
+      return FieldError("page_size", "must be between 0 and 1000");
+    }
+    TrajectoryFilter filter;
+    for (int s : r->states()) {
+      if (!pb::TrajectoryState_IsValid(s) || s == 0) return FieldError("states", "unknown state");
+      filter.states.push_back(static_cast<pb::TrajectoryState>(s));
+    }
+    filter.coach = r->coach();
+    filter.school_brin = r->school_brin();
+    std::string next;
+    LV_ASSIGN_OR_RETURN(std::vector<pb::Trajectory> page,
+                        coaching_.ListTrajectories(filter, r->page_token(),
+                                                   r->page_size() == 0 ? 100 : r->page_size(),
+                                                   *call.caller, &next));
+    for (auto& t : page) *response->add_trajectories() = std::move(t);
+    response->set_next_page_token(next);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::TransitionTrajectory(
+    grpc::CallbackServerContext* context, const pb::TransitionTrajectoryRequest* r,
+    pb::Trajectory* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->name()));
+    platform::FieldErrors errors;
+    if (!pb::TrajectoryState_IsValid(r->to_state()) ||
+        r->to_state() == pb::TRAJECTORY_STATE_UNSPECIFIED) {
+      errors.Add("to_state", "must be a known state");
+    }
+    if (!common::ImprovementStep_IsValid(r->improvement_step())) {
+      errors.Add("improvement_step", "must be 1-6");
+    }
+    Text(errors, "reason", r->reason(), 1000, false);
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response, coaching_.Transition(id, r->to_state(), r->improvement_step(),
+                                                        r->reason(), ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::HandOverTrajectory(
+    grpc::CallbackServerContext* context, const pb::HandOverTrajectoryRequest* r,
+    pb::Trajectory* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->name()));
+    platform::FieldErrors errors;
+    Text(errors, "new_coach", r->new_coach(), 128, true);
+    Text(errors, "reason", r->reason(), 1000, true);
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response,
+                        coaching_.HandOver(id, r->new_coach(), r->reason(), ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::ExtendTrajectory(grpc::CallbackServerContext* context,
+                                                            const pb::ExtendTrajectoryRequest* r,
+                                                            pb::Trajectory* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->name()));
+    platform::FieldErrors errors;
+    Text(errors, "reason", r->reason(), 1000, true);
+    if (r->has_half_days() &&
+        (r->half_days().half_steps() <= 0 || r->half_days().half_steps() > 400)) {
+      errors.Add("half_days", "must be between half a half-day and 200 half-days");
+    }
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    std::optional<int64_t> size;
+    if (r->has_half_days()) size = r->half_days().half_steps();
+    LV_ASSIGN_OR_RETURN(*response,
+                        coaching_.Extend(id, r->reason(), size, r->request_id(), ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::CloseTrajectory(grpc::CallbackServerContext* context,
+                                                           const pb::CloseTrajectoryRequest* r,
+                                                           pb::Trajectory* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->name()));
+    platform::FieldErrors errors;
+    Text(errors, "assessment.summary", r->assessment().summary(), 4000, true);
+    if (!common::Verdict_IsValid(r->assessment().expected_verdict())) {
+      errors.Add("assessment.expected_verdict", "is not known");
+    }
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response, coaching_.Close(id, r->assessment(), ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::CompleteAftercare(grpc::CallbackServerContext* context,
+                                                             const pb::CompleteAftercareRequest* r,
+                                                             pb::Trajectory* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->name()));
+    platform::FieldErrors errors;
+    Text(errors, "outcome", r->outcome(), 4000, true);
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response, coaching_.CompleteAftercare(id, r->outcome(), ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::ListDueAftercare(
+    grpc::CallbackServerContext* context, const pb::ListDueAftercareRequest* r,
+    pb::ListDueAftercareResponse* response) {
+  return Unary(context, [&](const CallInfo&) -> absl::Status {
+    if (r->within_days() < 0 || r->within_days() > 3660) {
+      return FieldError("within_days", "must be between 0 and 3660");
+    }
+    LV_ASSIGN_OR_RETURN(std::vector<pb::Trajectory> due,
+                        coaching_.ListDueAftercare(r->within_days() == 0 ? 30 : r->within_days()));
+    for (auto& t : due) *response->add_trajectories() = std::move(t);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::LogSession(grpc::CallbackServerContext* context,
+                                                      const pb::LogSessionRequest* r,
+                                                      pb::Session* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->parent(), "parent"));
+    LV_RETURN_IF_ERROR(ValidateSession(r->session(), "session."));
+    if (r->request_id().size() > 128) return FieldError("request_id", "is longer than 128 bytes");
+    LV_ASSIGN_OR_RETURN(*response, coaching_.LogSession(id, r->session(), r->request_id(),
+                                                        r->overrun_approval(), ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::CorrectSession(grpc::CallbackServerContext* context,
+                                                          const pb::CorrectSessionRequest* r,
+                                                          pb::Session* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    std::string id;
+    int64_t seq = 0;
+    LV_RETURN_IF_ERROR(SessionName(r->name(), &id, &seq));
+    LV_RETURN_IF_ERROR(ValidateSession(r->session(), "session."));
+    platform::FieldErrors errors;
+    Text(errors, "reason", r->reason(), 1000, true);
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response, coaching_.CorrectSession(id, seq, r->session(), r->reason(),
+                                                            r->overrun_approval(), ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::CancelSession(grpc::CallbackServerContext* context,
+                                                         const pb::CancelSessionRequest* r,
+                                                         pb::Session* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    std::string id;
+    int64_t seq = 0;
+    LV_RETURN_IF_ERROR(SessionName(r->name(), &id, &seq));
+    platform::FieldErrors errors;
+    Text(errors, "reason", r->reason(), 1000, true);
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response, coaching_.CancelSession(id, seq, r->reason(), ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::ListSessions(grpc::CallbackServerContext* context,
+                                                        const pb::ListSessionsRequest* r,
+                                                        pb::ListSessionsResponse* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->parent(), "parent"));
+    if (r->page_size() < 0 || r->page_size() > 1000) {
+      return FieldError("page_size", "must be between 0 and 1000");
+    }
+    const int size = r->page_size() == 0 ? 100 : r->page_size();
+    int64_t after = 0;
+    if (!r->page_token().empty() && !absl::SimpleAtoi(r->page_token(), &after)) {
+      return FieldError("page_token", "is not a token this service issued");
+    }
+    LV_ASSIGN_OR_RETURN(std::vector<pb::Session> sessions,
+                        coaching_.ListSessions(id, after, size + 1, *call.caller));
+    if (static_cast<int>(sessions.size()) > size) {
+      sessions.pop_back();
+      const std::string& last = sessions.back().name();
+      response->set_next_page_token(last.substr(last.rfind('/') + 1));
+    }
+    for (auto& s : sessions) *response->add_sessions() = std::move(s);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::ListLedgerEntries(
+    grpc::CallbackServerContext* context, const pb::ListLedgerEntriesRequest* r,
+    pb::ListLedgerEntriesResponse* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->parent(), "parent"));
+    LV_ASSIGN_OR_RETURN(std::vector<pb::LedgerEntry> entries, coaching_.Ledger(id, *call.caller));
+    for (auto& e : entries) *response->add_entries() = std::move(e);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::GetTransparencyStatement(
+    grpc::CallbackServerContext* context, const pb::GetTransparencyStatementRequest* r,
+    pb::TransparencyStatement* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->name()));
+    LV_ASSIGN_OR_RETURN(*response, coaching_.Statement(id, *call.caller));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::SubmitEvaluation(grpc::CallbackServerContext* context,
+                                                            const pb::SubmitEvaluationRequest* r,
+                                                            pb::Evaluation* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->parent(), "parent"));
+    platform::FieldErrors errors;
+    const auto& e = r->evaluation();
+    for (const auto& [field, score] :
+         {std::pair<const char*, int>{"evaluation.overall", e.overall()},
+          {"evaluation.results_achieved", e.results_achieved()},
+          {"evaluation.fit_with_request", e.fit_with_request()},
+          {"evaluation.added_value_of_coach", e.added_value_of_coach()}}) {
+      if (score < 1 || score > 10) errors.Add(field, "must be a score from 1 to 10");
+    }
+    if (!pb::Respondent_IsValid(e.respondent()))
+      errors.Add("evaluation.respondent", "is not known");
+    Text(errors, "evaluation.comments", e.comments(), 4000, false);
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response, coaching_.SubmitEvaluation(id, e, ActorOf(call)));
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace lv::coaching

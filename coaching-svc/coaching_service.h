@@ -3,8 +3,10 @@
 #include <memory>
 #include <vector>
 
+#include "coaching-svc/coaching.h"
 #include "lerenverbeteren/coaching/v1/coaching_service.grpc.pb.h"
 #include "platform/change_feed.h"
+#include "platform/feed_consumer.h"
 #include "platform/server.h"
 
 namespace lv::coaching {
@@ -14,22 +16,90 @@ namespace pb = ::lerenverbeteren::coaching::v1;
 // This service's schema, embedded from migrations/ at build time.
 const std::vector<platform::Migration>& Migrations();
 
-// The gRPC edge of coaching-svc: validates, authorizes (through the call gate) and calls the
-// domain.
+struct CoachingConfig {
+  pb::EntitlementPolicy policy;
+  // inspection-svc's address for its change feed; empty = not consuming (verdict changes during
+  // a trajectory then go unnoticed).
+  std::string inspection_target;
+  std::string replica_id;  // this process, for the feed lease
+};
+
+// Reads --entitlement_policy (default: the compiled-in policy) and --inspection_target.
+absl::StatusOr<CoachingConfig> LoadCoachingConfig();
+
+// The gRPC edge of coaching-svc: validates, authorizes (call gate + policy table below, row-level
+// rules in Coaching), calls the domain and maps its status. Also runs the inspection-feed consumer.
 class CoachingService : public platform::ServiceModule,
                         public pb::CoachingService::CallbackService {
  public:
-  CoachingService(platform::Database* db, const platform::ServerConfig& config);
+  CoachingService(platform::Database* db, const platform::ServerConfig& server,
+                  CoachingConfig config, platform::Clock* clock = &platform::RealClock());
+  ~CoachingService() override;
 
   std::vector<Exposed> GrpcServices() override;
   void AddPolicies(platform::PolicyTable& policy) const override;
+  void StartBackground() override;
+  void StopBackground() override;
+  Coaching& domain() { return coaching_; }
 
   grpc::ServerWriteReactor<pb::WatchResponse>* Watch(grpc::CallbackServerContext* context,
                                                      const pb::WatchRequest* request) override;
+  grpc::ServerUnaryReactor* OpenTrajectory(grpc::CallbackServerContext* context,
+                                           const pb::OpenTrajectoryRequest* request,
+                                           pb::Trajectory* response) override;
+  grpc::ServerUnaryReactor* GetTrajectory(grpc::CallbackServerContext* context,
+                                          const pb::GetTrajectoryRequest* request,
+                                          pb::Trajectory* response) override;
+  grpc::ServerUnaryReactor* ListTrajectories(grpc::CallbackServerContext* context,
+                                             const pb::ListTrajectoriesRequest* request,
+                                             pb::ListTrajectoriesResponse* response) override;
+  grpc::ServerUnaryReactor* TransitionTrajectory(grpc::CallbackServerContext* context,
+                                                 const pb::TransitionTrajectoryRequest* request,
+                                                 pb::Trajectory* response) override;
+  grpc::ServerUnaryReactor* HandOverTrajectory(grpc::CallbackServerContext* context,
+                                               const pb::HandOverTrajectoryRequest* request,
+                                               pb::Trajectory* response) override;
+  grpc::ServerUnaryReactor* ExtendTrajectory(grpc::CallbackServerContext* context,
+                                             const pb::ExtendTrajectoryRequest* request,
+                                             pb::Trajectory* response) override;
+  grpc::ServerUnaryReactor* CloseTrajectory(grpc::CallbackServerContext* context,
+                                            const pb::CloseTrajectoryRequest* request,
+                                            pb::Trajectory* response) override;
+  grpc::ServerUnaryReactor* CompleteAftercare(grpc::CallbackServerContext* context,
+                                              const pb::CompleteAftercareRequest* request,
+                                              pb::Trajectory* response) override;
+  grpc::ServerUnaryReactor* ListDueAftercare(grpc::CallbackServerContext* context,
+                                             const pb::ListDueAftercareRequest* request,
+                                             pb::ListDueAftercareResponse* response) override;
+  grpc::ServerUnaryReactor* LogSession(grpc::CallbackServerContext* context,
+                                       const pb::LogSessionRequest* request,
+                                       pb::Session* response) override;
+  grpc::ServerUnaryReactor* CorrectSession(grpc::CallbackServerContext* context,
+                                           const pb::CorrectSessionRequest* request,
+                                           pb::Session* response) override;
+  grpc::ServerUnaryReactor* CancelSession(grpc::CallbackServerContext* context,
+                                          const pb::CancelSessionRequest* request,
+                                          pb::Session* response) override;
+  grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* context,
+                                         const pb::ListSessionsRequest* request,
+                                         pb::ListSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* ListLedgerEntries(grpc::CallbackServerContext* context,
+                                              const pb::ListLedgerEntriesRequest* request,
+                                              pb::ListLedgerEntriesResponse* response) override;
+  grpc::ServerUnaryReactor* GetTransparencyStatement(
+      grpc::CallbackServerContext* context, const pb::GetTransparencyStatementRequest* request,
+      pb::TransparencyStatement* response) override;
+  grpc::ServerUnaryReactor* SubmitEvaluation(grpc::CallbackServerContext* context,
+                                             const pb::SubmitEvaluationRequest* request,
+                                             pb::Evaluation* response) override;
 
  private:
+  platform::Database* db_;
   platform::ChangeFeed feed_;
   platform::WatchOptions watch_;
+  CoachingConfig config_;
+  Coaching coaching_;
+  std::unique_ptr<platform::FeedConsumer> inspection_feed_;
 };
 
 }  // namespace lv::coaching

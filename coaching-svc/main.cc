@@ -5,12 +5,13 @@
 int main(int argc, char** argv) {
   return lv::platform::RunService(
       argc, argv, "coaching",
-      "coaching-svc: trajectories, the entitlement ledger, sessions, improvement plans, "
-      "interventions, reviews, extensions, evaluations and aftercare.\nFlags may also be set as "
-      "LV_<FLAG> environment variables.",
+      "coaching-svc: trajectories, the entitlement ledger, sessions, closure and aftercare.\n"
+      "Flags may also be set as LV_<FLAG> environment variables.",
       lv::coaching::Migrations(),
-      [](lv::platform::Database* db, const lv::platform::ServerConfig& config)
+      [](lv::platform::Database* db, const lv::platform::ServerConfig& server)
           -> absl::StatusOr<std::unique_ptr<lv::platform::ServiceModule>> {
-        return std::make_unique<lv::coaching::CoachingService>(db, config);
+        auto config = lv::coaching::LoadCoachingConfig();
+        if (!config.ok()) return config.status();
+        return std::make_unique<lv::coaching::CoachingService>(db, server, *std::move(config));
       });
 }

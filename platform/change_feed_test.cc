@@ -158,8 +158,9 @@ class ConsumerFixture : public ChangeFeedTest {
     ASSERT_TRUE(consumer_db.ok()) << consumer_db.status();
     consumer_db_ = *std::move(consumer_db);
     ASSERT_TRUE(consumer_db_->Migrate("consumer", kConsumerSchema).ok());
-    module_ = std::make_unique<testing::TestModule>(db_.get(), testing::TestServer::FastWatch());
-    server_ = std::make_unique<testing::TestServer>(module_.get());
+    const WatchOptions watch = testing::TestServer::FastWatch();
+    module_ = std::make_unique<testing::TestModule>(db_.get(), watch);
+    server_ = std::make_unique<testing::TestServer>(module_.get(), watch);
     ASSERT_TRUE(server_->status().ok()) << server_->status();
     stub_ = lvtest::v1::TestService::NewStub(server_->Channel());
   }

@@ -144,12 +144,11 @@ void ServiceHost::Shutdown() {
   LogInfo("server.draining",
           {{"grace_ms", static_cast<long long>(absl::ToInt64Milliseconds(config_.grace_period))}});
   server_->GetHealthCheckService()->SetServingStatus(false);
-  WatchDraining().store(true);
+  config_.watch.draining->store(true);
   if (module_ != nullptr) module_->StopBackground();
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(config_.grace_period));
   server_->Wait();
-  WatchDraining().store(false);
   LogInfo("server.stopped");
 }
 

@@ -18,14 +18,15 @@ class ServerTest : public ::testing::Test {
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     ASSERT_TRUE(db_->Migrate("test", {}).ok());
-    module_ = std::make_unique<testing::TestModule>(db_.get(), testing::TestServer::FastWatch());
+    module_ = std::make_unique<testing::TestModule>(db_.get(), watch_);
   }
   void StartServer() {
-    server_ = std::make_unique<testing::TestServer>(module_.get());
+    server_ = std::make_unique<testing::TestServer>(module_.get(), watch_);
     ASSERT_TRUE(server_->status().ok()) << server_->status();
     stub_ = lvtest::v1::TestService::NewStub(server_->Channel());
   }
 
+  WatchOptions watch_ = testing::TestServer::FastWatch();
   std::unique_ptr<Database> db_;
   std::unique_ptr<testing::TestModule> module_;
   std::unique_ptr<testing::TestServer> server_;
@@ -99,7 +100,7 @@ TEST_F(ServerTest, BadInputComesBackWithFieldDetails) {
 
 TEST_F(ServerTest, AMethodWithoutPolicyStopsStartUp) {
   module_->list_unlisted = false;
-  testing::TestServer server(module_.get());
+  testing::TestServer server(module_.get(), watch_);
   EXPECT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_NE(server.status().message().find("/lvtest.v1.TestService/Unlisted"), std::string::npos);
 }

@@ -20,11 +20,11 @@ struct WatchOptions {
   absl::Duration heartbeat_interval = absl::Seconds(5);    // empty response while idle
   int default_batch = 500;
   int max_batch = 5000;
+  // Set by the server while it drains: its open Watch streams end with UNAVAILABLE (resume from
+  // the cursor elsewhere) instead of holding the shutdown up. Copies share one flag, so the
+  // module's streams and the host that drains them must be built from the same options.
+  std::shared_ptr<std::atomic<bool>> draining = std::make_shared<std::atomic<bool>>(false);
 };
-
-// Set while the server drains: open Watch streams end with UNAVAILABLE (resume from the cursor
-// elsewhere) instead of holding the shutdown up.
-std::atomic<bool>& WatchDraining();
 
 // The server side of every service's Watch RPC. The stream owns exactly one pending operation at
 // any time (a write or a poll alarm), and only the owner of that turn may start the next one or
@@ -80,7 +80,7 @@ class WatchStream : public grpc::ServerWriteReactor<Response> {
       this->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
       return;
     }
-    if (WatchDraining().load()) {
+    if (options_.draining->load()) {
       this->Finish(
           grpc::Status(grpc::StatusCode::UNAVAILABLE,
                        absl::StrCat("server is draining; resume after sequence ", after_)));

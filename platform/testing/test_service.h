@@ -41,7 +41,8 @@ class TestModule : public ServiceModule, public lvtest::v1::TestService::Callbac
 // A ServiceHost on 127.0.0.1 with an ephemeral port and dev tokens.
 class TestServer {
  public:
-  explicit TestServer(ServiceModule* module, WatchOptions watch = FastWatch());
+  // `watch` must be the options the module was built with (they share the drain flag).
+  TestServer(ServiceModule* module, WatchOptions watch);
   ~TestServer();
   absl::Status status() const { return status_; }
   int port() const { return host_->port(); }

@@ -1,0 +1,270 @@
+#include "coaching-svc/coaching_store.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+
+namespace lv::coaching {
+namespace {
+
+using platform::RowInt64;
+using platform::RowString;
+
+std::string Encode(const google::protobuf::Message& m) {
+  return absl::Base64Escape(m.SerializeAsString());
+}
+
+template <typename M>
+M Decode(const std::string& text) {
+  M m;
+  std::string raw;
+  if (absl::Base64Unescape(text, &raw)) m.ParseFromString(raw);
+  return m;
+}
+
+std::string CurrentCoach(const pb::Trajectory& t) {
+  for (auto it = t.coaches().rbegin(); it != t.coaches().rend(); ++it) {
+    if (!it->has_end_time()) return it->coach();
+  }
+  return "";
+}
+
+std::string DateText(const common::Date& d) {
+  return d.year() == 0 ? "" : absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+}
+
+}  // namespace
+
+void CoachingStore::LockTrajectory(platform::Transaction& tx, const std::string& id) {
+  if (tx.dialect() == platform::Dialect::kPostgres) {
+    std::string found;
+    tx.sql() << "SELECT id FROM trajectories WHERE id = :id FOR UPDATE", soci::use(id),
+        soci::into(found);
+  }
+}
+
+std::optional<pb::Trajectory> CoachingStore::GetTrajectory(soci::session& sql,
+                                                           const std::string& id) {
+  std::string record;
+  sql << "SELECT record FROM trajectories WHERE id = :id", soci::use(id), soci::into(record);
+  if (!sql.got_data()) return std::nullopt;
+  return Decode<pb::Trajectory>(record);
+}
+
+std::optional<std::string> CoachingStore::FindByMatch(soci::session& sql,
+                                                      const std::string& match_id) {
+  std::string id;
+  sql << "SELECT id FROM trajectories WHERE match_id = :m", soci::use(match_id), soci::into(id);
+  if (!sql.got_data()) return std::nullopt;
+  return id;
+}
+
+void CoachingStore::InsertTrajectory(soci::session& sql, const std::string& id,
+                                     const pb::Trajectory& t, absl::Time now) {
+  int state = t.state(), category = t.category();
+  std::string coach = CurrentCoach(t), record = Encode(t), due = DateText(t.aftercare_due_date());
+  long long at = platform::ToUnixMicrosUtc(now), at2 = at;
+  sql << "INSERT INTO trajectories (id, match_id, school_brin, state, category, coach, "
+         "aftercare_due, record, open_us, update_us) VALUES (:id, :m, :b, :s, :c, :co, :d, :r, "
+         ":o, :u)",
+      soci::use(id), soci::use(t.match_id()), soci::use(t.school_brin()), soci::use(state),
+      soci::use(category), soci::use(coach), soci::use(due), soci::use(record), soci::use(at),
+      soci::use(at2);
+  for (const auto& d : t.departments()) {
+    sql << "INSERT INTO trajectory_departments (department, trajectory_id) VALUES (:d, :t)",
+        soci::use(d.department()), soci::use(id);
+  }
+}
+
+void CoachingStore::UpdateTrajectory(soci::session& sql, const std::string& id,
+                                     const pb::Trajectory& t, absl::Time now) {
+  int state = t.state(), category = t.category();
+  std::string coach = CurrentCoach(t), record = Encode(t), due = DateText(t.aftercare_due_date());
+  long long at = platform::ToUnixMicrosUtc(now);
+  sql << "UPDATE trajectories SET state = :s, category = :c, coach = :co, aftercare_due = :d, "
+         "record = :r, update_us = :u WHERE id = :id",
+      soci::use(state), soci::use(category), soci::use(coach), soci::use(due), soci::use(record),
+      soci::use(at), soci::use(id);
+}
+
+std::vector<pb::Trajectory> CoachingStore::ListTrajectories(soci::session& sql,
+                                                            const TrajectoryFilter& f,
+                                                            int64_t before_open_us,
+                                                            const std::string& before_id,
+                                                            int limit) {
+  // Filters are fixed fragments; values are bound, never spliced.
+  std::vector<std::string> where = {"(open_us < :b1 OR (open_us = :b2 AND id < :bid))"};
+  std::string states;
+  for (auto s : f.states) absl::StrAppend(&states, states.empty() ? "" : ",", static_cast<int>(s));
+  if (!states.empty()) where.push_back(absl::StrCat("state IN (", states, ")"));  // integers only
+  if (!f.coach.empty()) where.push_back("coach = :coach");
+  if (!f.school_brin.empty()) where.push_back("school_brin = :brin");
+  long long b1 = before_open_us, b2 = before_open_us;
+  soci::row row;
+  soci::statement st(sql);
+  st.exchange(soci::into(row));
+  st.exchange(soci::use(b1, "b1"));
+  st.exchange(soci::use(b2, "b2"));
+  st.exchange(soci::use(before_id, "bid"));
+  if (!f.coach.empty()) st.exchange(soci::use(f.coach, "coach"));
+  if (!f.school_brin.empty()) st.exchange(soci::use(f.school_brin, "brin"));
+  st.alloc();
+  st.prepare(absl::StrCat("SELECT record FROM trajectories WHERE ", absl::StrJoin(where, " AND "),
+                          " ORDER BY open_us DESC, id DESC LIMIT ", limit));
+  st.define_and_bind();
+  std::vector<pb::Trajectory> out;
+  if (st.execute(true)) {
+    do {
+      out.push_back(Decode<pb::Trajectory>(RowString(row, 0)));
+    } while (st.fetch());
+  }
+  return out;
+}
+
+std::vector<std::string> CoachingStore::TrajectoriesOfDepartment(soci::session& sql,
+                                                                 const std::string& department) {
+  soci::rowset<soci::row> rows =
+      (sql.prepare << "SELECT trajectory_id FROM trajectory_departments WHERE department = :d",
+       soci::use(department));
+  std::vector<std::string> out;
+  for (const auto& r : rows) out.push_back(RowString(r, 0));
+  return out;
+}
+
+std::vector<pb::Trajectory> CoachingStore::DueAftercare(soci::session& sql,
+                                                        const std::string& until_date) {
+  int closed = pb::TRAJECTORY_STATE_CLOSED, aftercare = pb::TRAJECTORY_STATE_AFTERCARE;
+  soci::rowset<soci::row> rows =
+      (sql.prepare << "SELECT record FROM trajectories WHERE state IN (:c, :a) AND "
+                      "aftercare_due <> '' AND aftercare_due <= :d ORDER BY aftercare_due, id",
+       soci::use(closed), soci::use(aftercare), soci::use(until_date));
+  std::vector<pb::Trajectory> out;
+  for (const auto& r : rows) out.push_back(Decode<pb::Trajectory>(RowString(r, 0)));
+  return out;
+}
+
+std::vector<pb::LedgerEntry> CoachingStore::Ledger(soci::session& sql, const std::string& id) {
+  soci::rowset<soci::row> rows =
+      (sql.prepare << "SELECT record FROM ledger_entries WHERE trajectory_id = :t ORDER BY seq",
+       soci::use(id));
+  std::vector<pb::LedgerEntry> out;
+  for (const auto& r : rows) out.push_back(Decode<pb::LedgerEntry>(RowString(r, 0)));
+  return out;
+}
+
+std::vector<pb::LedgerEntry> CoachingStore::AppendLedger(soci::session& sql, const std::string& id,
+                                                         std::vector<pb::LedgerEntry> entries,
+                                                         absl::Time now) {
+  long long seq = 0;
+  soci::indicator ind;
+  sql << "SELECT MAX(seq) FROM ledger_entries WHERE trajectory_id = :t", soci::use(id),
+      soci::into(seq, ind);
+  if (ind == soci::i_null) seq = 0;
+  long long at = platform::ToUnixMicrosUtc(now);
+  for (pb::LedgerEntry& e : entries) {
+    ++seq;
+    e.set_name(absl::StrCat("trajectories/", id, "/ledgerEntries/", seq));
+    e.mutable_create_time()->set_seconds(at / 1000000);
+    e.mutable_create_time()->set_nanos(static_cast<int32_t>(at % 1000000) * 1000);
+    int kind = e.kind(), pot = e.pot();
+    long long half = e.half_days().half_steps(), cents = e.school_cost().cents();
+    std::string session = e.session(), record = Encode(e);
+    sql << "INSERT INTO ledger_entries (trajectory_id, seq, kind, pot, half_steps, cost_cents, "
+           "session_id, record, create_us) VALUES (:t, :s, :k, :p, :h, :c, :sid, :r, :at)",
+        soci::use(id), soci::use(seq), soci::use(kind), soci::use(pot), soci::use(half),
+        soci::use(cents), soci::use(session), soci::use(record), soci::use(at);
+  }
+  return entries;
+}
+
+std::optional<pb::Session> CoachingStore::GetSession(soci::session& sql, const std::string& id,
+                                                     int64_t seq) {
+  long long s = seq;
+  std::string record;
+  sql << "SELECT record FROM sessions WHERE trajectory_id = :t AND seq = :s", soci::use(id),
+      soci::use(s), soci::into(record);
+  if (!sql.got_data()) return std::nullopt;
+  return Decode<pb::Session>(record);
+}
+
+std::optional<pb::Session> CoachingStore::FindSessionByRequest(soci::session& sql,
+                                                               const std::string& id,
+                                                               const std::string& request_id) {
+  std::string record;
+  sql << "SELECT record FROM sessions WHERE trajectory_id = :t AND request_id = :r", soci::use(id),
+      soci::use(request_id), soci::into(record);
+  if (!sql.got_data()) return std::nullopt;
+  return Decode<pb::Session>(record);
+}
+
+int64_t CoachingStore::NextSessionSeq(soci::session& sql, const std::string& id) {
+  long long seq = 0;
+  soci::indicator ind;
+  sql << "SELECT MAX(seq) FROM sessions WHERE trajectory_id = :t", soci::use(id),
+      soci::into(seq, ind);
+  return ind == soci::i_null ? 1 : seq + 1;
+}
+
+void CoachingStore::InsertSession(soci::session& sql, const std::string& id, int64_t seq,
+                                  const std::string& request_id, const pb::Session& s,
+                                  absl::Time now) {
+  long long n = seq, at = platform::ToUnixMicrosUtc(now);
+  int state = s.state();
+  std::string date = DateText(s.date()), record = Encode(s);
+  sql << "INSERT INTO sessions (trajectory_id, seq, request_id, session_date, state, record, "
+         "create_us) VALUES (:t, :s, :r, :d, :st, :rec, :at)",
+      soci::use(id), soci::use(n), soci::use(request_id), soci::use(date), soci::use(state),
+      soci::use(record), soci::use(at);
+}
+
+void CoachingStore::UpdateSession(soci::session& sql, const std::string& id, int64_t seq,
+                                  const pb::Session& s) {
+  long long n = seq;
+  int state = s.state();
+  std::string date = DateText(s.date()), record = Encode(s);
+  sql << "UPDATE sessions SET session_date = :d, state = :st, record = :rec WHERE "
+         "trajectory_id = :t AND seq = :s",
+      soci::use(date), soci::use(state), soci::use(record), soci::use(id), soci::use(n);
+}
+
+std::vector<pb::Session> CoachingStore::ListSessions(soci::session& sql, const std::string& id,
+                                                     int64_t after_seq, int limit) {
+  long long after = after_seq;
+  soci::rowset<soci::row> rows =
+      (sql.prepare << "SELECT record FROM sessions WHERE trajectory_id = :t AND seq > :a "
+                      "ORDER BY seq LIMIT :l",
+       soci::use(id), soci::use(after), soci::use(limit));
+  std::vector<pb::Session> out;
+  for (const auto& r : rows) out.push_back(Decode<pb::Session>(RowString(r, 0)));
+  return out;
+}
+
+void CoachingStore::UpsertEvaluation(soci::session& sql, const std::string& id,
+                                     const pb::Evaluation& e, absl::Time now) {
+  int respondent = e.respondent();
+  std::string record = Encode(e);
+  long long at = platform::ToUnixMicrosUtc(now);
+  sql << "INSERT INTO evaluations (trajectory_id, respondent, record, create_us) VALUES (:t, :r, "
+         ":rec, :at) ON CONFLICT (trajectory_id, respondent) DO UPDATE SET record = "
+         "excluded.record, create_us = excluded.create_us",
+      soci::use(id), soci::use(respondent), soci::use(record), soci::use(at);
+}
+
+std::optional<std::string> CoachingStore::FindHandledRequest(soci::session& sql,
+                                                             const std::string& request_id) {
+  std::string resource;
+  sql << "SELECT resource FROM handled_requests WHERE request_id = :r", soci::use(request_id),
+      soci::into(resource);
+  if (!sql.got_data()) return std::nullopt;
+  return resource;
+}
+
+void CoachingStore::InsertHandledRequest(soci::session& sql, const std::string& request_id,
+                                         const std::string& resource, absl::Time now) {
+  long long at = platform::ToUnixMicrosUtc(now);
+  sql << "INSERT INTO handled_requests (request_id, resource, create_us) VALUES (:r, :res, :t)",
+      soci::use(request_id), soci::use(resource), soci::use(at);
+}
+
+}  // namespace lv::coaching
