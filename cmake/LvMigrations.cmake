@@ -7,15 +7,19 @@ function(lv_embed_migrations target component dir)
   set(out ${CMAKE_CURRENT_BINARY_DIR}/${component}_migrations.cc)
   set(body "")
   foreach(f ${sql_files})
-    get_filename_component(base ${f} NAME_WE)
-    string(REGEX MATCH "^([0-9]+)_(.*)$" _ ${base})
+    get_filename_component(base ${f} NAME)
+    # NNNN_name.sql for both engines; NNNN_name.sqlite.sql / NNNN_name.postgres.sql where the
+    # engines need different DDL (full-text search).
+    string(REGEX MATCH "^([0-9]+)_([a-z0-9_]+)(\\.(sqlite|postgres))?\\.sql$" _ ${base})
     if(NOT CMAKE_MATCH_1)
-      message(FATAL_ERROR "migration file ${f} must be named NNNN_name.sql")
+      message(FATAL_ERROR "migration file ${f} must be named NNNN_name[.sqlite|.postgres].sql")
     endif()
     math(EXPR version "${CMAKE_MATCH_1}")
+    set(name ${CMAKE_MATCH_2})
+    set(dialect "${CMAKE_MATCH_4}")
     file(READ ${f} sql)
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${f})
-    string(APPEND body "      {${version}, \"${CMAKE_MATCH_2}\", R\"LVSQL(${sql})LVSQL\"},\n")
+    string(APPEND body "      {${version}, \"${name}\", R\"LVSQL(${sql})LVSQL\", \"${dialect}\"},\n")
   endforeach()
   file(CONFIGURE OUTPUT ${out} CONTENT
 "// Generated from ${dir} by cmake/LvMigrations.cmake; do not edit.

@@ -1,6 +1,8 @@
 #include "coaching-svc/coaching.h"
 
+#include <map>
 #include <random>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -635,6 +637,199 @@ absl::StatusOr<pb::Evaluation> Coaching::SubmitEvaluation(const std::string& id,
       },
       actor.request_id));
   return evaluation;
+}
+
+absl::StatusOr<pb::Trajectory> Coaching::RecordReview(const std::string& id,
+                                                      const pb::Review& review,
+                                                      const Actor& actor) {
+  pb::Trajectory out;
+  LV_RETURN_IF_ERROR(db_->Write(
+      [&](platform::Transaction& tx) -> absl::Status {
+        LV_ASSIGN_OR_RETURN(pb::Trajectory t, LoadForUpdate(tx, id));
+        LV_RETURN_IF_ERROR(CheckCanAct(actor.principal, t));
+        if (!SupportRunning(t.state())) {
+          return absl::FailedPreconditionError(absl::StrCat(t.name(), " is not running"));
+        }
+        bool intended = false;
+        for (const auto& c : review.coaches()) intended |= EverCoached(t, c);
+        if (!intended) {
+          return platform::FieldError("review.coaches",
+                                      "one of the two must be the trajectory's (intended) coach");
+        }
+        *t.add_reviews() = review;
+        Save(tx, id, t, "coaching.trajectory.review_recorded", {}, "");
+        out = t;
+        return absl::OkStatus();
+      },
+      actor.request_id));
+  return out;
+}
+
+absl::StatusOr<pb::Trajectory> Coaching::RecordProgressTalk(const std::string& id,
+                                                            const pb::ProgressTalk& talk,
+                                                            const Actor& actor) {
+  pb::Trajectory out;
+  LV_RETURN_IF_ERROR(db_->Write(
+      [&](platform::Transaction& tx) -> absl::Status {
+        LV_ASSIGN_OR_RETURN(pb::Trajectory t, LoadForUpdate(tx, id));
+        LV_RETURN_IF_ERROR(CheckCanAct(actor.principal, t));
+        *t.add_progress_talks() = talk;
+        Save(tx, id, t, "coaching.trajectory.progress_talk_recorded", {}, "");
+        out = t;
+        return absl::OkStatus();
+      },
+      actor.request_id));
+  return out;
+}
+
+absl::StatusOr<std::vector<pb::DueRestoration>> Coaching::ListDueRestorations(
+    int within_days, const platform::Principal& viewer) {
+  std::vector<pb::Trajectory> running;
+  LV_RETURN_IF_ERROR(db_->Read([&](soci::session& sql) {
+    running = CoachingStore::RunningTrajectories(sql);
+    return absl::OkStatus();
+  }));
+  const absl::CivilDay today = Today();
+  std::vector<pb::DueRestoration> out;
+  for (const auto& t : running) {
+    if (!CheckCanSee(viewer, t).ok()) continue;
+    for (const auto& d : t.departments()) {
+      if (d.restoration_deadline().year() == 0) continue;
+      const int64_t days = FromDate(d.restoration_deadline()) - today;
+      if (days > within_days) continue;
+      pb::DueRestoration& due = out.emplace_back();
+      due.set_trajectory(t.name());
+      due.set_department(d.department());
+      due.set_verdict(d.verdict());
+      *due.mutable_deadline() = d.restoration_deadline();
+      due.set_days_left(static_cast<int32_t>(days));
+      due.set_coach(CurrentCoach(t));
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.days_left() < b.days_left(); });
+  return out;
+}
+
+absl::StatusOr<pb::Goal> Coaching::CreateGoal(const std::string& id, pb::Goal goal,
+                                              const Actor& actor) {
+  LV_RETURN_IF_ERROR(db_->Write(
+      [&](platform::Transaction& tx) -> absl::Status {
+        LV_ASSIGN_OR_RETURN(pb::Trajectory t, LoadForUpdate(tx, id));
+        LV_RETURN_IF_ERROR(CheckCanAct(actor.principal, t));
+        const int64_t seq = CoachingStore::NextGoalSeq(tx.sql(), id);
+        goal.set_name(absl::StrCat(t.name(), "/goals/", seq));
+        if (goal.status() == pb::GOAL_STATUS_UNSPECIFIED) goal.set_status(pb::GOAL_STATUS_OPEN);
+        goal.clear_measurements();
+        *goal.mutable_create_time() = Timestamp(tx.now());
+        CoachingStore::SaveGoal(tx.sql(), id, seq, goal, /*insert=*/true);
+        pb::GoalEvent event;
+        event.set_trajectory(t.name());
+        *event.mutable_goal() = goal;
+        tx.Publish("coaching.goal.created", goal.name(), event);
+        return absl::OkStatus();
+      },
+      actor.request_id));
+  return goal;
+}
+
+absl::StatusOr<pb::Goal> Coaching::RecordMeasurement(const std::string& id, int64_t seq,
+                                                     pb::Measurement measurement,
+                                                     pb::GoalStatus status, const Actor& actor) {
+  pb::Goal out;
+  LV_RETURN_IF_ERROR(db_->Write(
+      [&](platform::Transaction& tx) -> absl::Status {
+        LV_ASSIGN_OR_RETURN(pb::Trajectory t, LoadForUpdate(tx, id));
+        LV_RETURN_IF_ERROR(CheckCanAct(actor.principal, t));
+        auto goal = CoachingStore::GetGoal(tx.sql(), id, seq);
+        if (!goal) return NotFound(absl::StrCat(t.name(), "/goals/", seq));
+        measurement.set_recorded_by(actor.principal.ToString());
+        *goal->add_measurements() = measurement;
+        if (status != pb::GOAL_STATUS_UNSPECIFIED) goal->set_status(status);
+        CoachingStore::SaveGoal(tx.sql(), id, seq, *goal, /*insert=*/false);
+        pb::GoalEvent event;
+        event.set_trajectory(t.name());
+        *event.mutable_goal() = *goal;
+        tx.Publish("coaching.goal.measured", goal->name(), event);
+        out = *goal;
+        return absl::OkStatus();
+      },
+      actor.request_id));
+  return out;
+}
+
+absl::StatusOr<std::vector<pb::Goal>> Coaching::ListGoals(const std::string& id,
+                                                          const platform::Principal& viewer) {
+  LV_RETURN_IF_ERROR(GetTrajectory(id, viewer).status());
+  std::vector<pb::Goal> out;
+  LV_RETURN_IF_ERROR(db_->Read([&](soci::session& sql) {
+    out = CoachingStore::ListGoals(sql, id);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<pb::Goal>> Coaching::ListOverdueGoals(
+    const platform::Principal& viewer) {
+  const absl::CivilDay today = Today();
+  std::vector<pb::Goal> overdue;
+  std::vector<pb::Goal> out;
+  LV_RETURN_IF_ERROR(db_->Read([&](soci::session& sql) {
+    overdue = CoachingStore::OverdueGoals(
+        sql, absl::StrFormat("%04d-%02d-%02d", today.year(), today.month(), today.day()));
+    std::map<std::string, bool> visible;
+    for (auto& g : overdue) {
+      const std::string trajectory_id = g.name().substr(13, g.name().find("/goals/") - 13);
+      auto seen = visible.find(trajectory_id);
+      if (seen == visible.end()) {
+        auto t = CoachingStore::GetTrajectory(sql, trajectory_id);
+        seen = visible.emplace(trajectory_id, t && CheckCanSee(viewer, *t).ok()).first;
+      }
+      if (seen->second) out.push_back(std::move(g));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<pb::Intervention> Coaching::LogIntervention(const std::string& id,
+                                                           pb::Intervention intervention,
+                                                           const Actor& actor) {
+  LV_RETURN_IF_ERROR(db_->Write(
+      [&](platform::Transaction& tx) -> absl::Status {
+        LV_ASSIGN_OR_RETURN(pb::Trajectory t, LoadForUpdate(tx, id));
+        LV_RETURN_IF_ERROR(CheckCanAct(actor.principal, t));
+        intervention.set_category(t.category());
+        intervention.clear_school_types();
+        std::set<int> types;
+        for (const auto& d : t.departments()) types.insert(d.ref().school_type());
+        for (int type : types) {
+          if (type != common::SCHOOL_TYPE_UNSPECIFIED) {
+            intervention.add_school_types(static_cast<common::SchoolType>(type));
+          }
+        }
+        intervention.set_coach(actor.principal.role == Role::kCoach ? actor.principal.subject
+                                                                    : CurrentCoach(t));
+        *intervention.mutable_create_time() = Timestamp(tx.now());
+        CoachingStore::InsertIntervention(tx, id, intervention, tx.now());
+        pb::InterventionEvent event;
+        event.set_trajectory(t.name());
+        *event.mutable_intervention() = intervention;
+        tx.Publish("coaching.intervention.logged", intervention.name(), event);
+        return absl::OkStatus();
+      },
+      actor.request_id));
+  return intervention;
+}
+
+absl::StatusOr<std::vector<pb::Intervention>> Coaching::SearchInterventions(
+    const CoachingStore::InterventionQuery& query) {
+  std::vector<pb::Intervention> out;
+  LV_RETURN_IF_ERROR(db_->Read([&](soci::session& sql) {
+    out = CoachingStore::SearchInterventions(sql, db_->dialect(), query);
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 absl::Status Coaching::ApplyInspectionEvent(platform::Transaction& tx,

@@ -75,6 +75,28 @@ class Coaching {
   absl::StatusOr<pb::Evaluation> SubmitEvaluation(const std::string& id, pb::Evaluation evaluation,
                                                   const Actor& actor);
 
+  absl::StatusOr<pb::Trajectory> RecordReview(const std::string& id, const pb::Review& review,
+                                              const Actor& actor);
+  absl::StatusOr<pb::Trajectory> RecordProgressTalk(const std::string& id,
+                                                    const pb::ProgressTalk& talk,
+                                                    const Actor& actor);
+  absl::StatusOr<std::vector<pb::DueRestoration>> ListDueRestorations(
+      int within_days, const platform::Principal& viewer);
+
+  absl::StatusOr<pb::Goal> CreateGoal(const std::string& id, pb::Goal goal, const Actor& actor);
+  absl::StatusOr<pb::Goal> RecordMeasurement(const std::string& id, int64_t seq,
+                                             pb::Measurement measurement, pb::GoalStatus status,
+                                             const Actor& actor);
+  absl::StatusOr<std::vector<pb::Goal>> ListGoals(const std::string& id,
+                                                  const platform::Principal& viewer);
+  absl::StatusOr<std::vector<pb::Goal>> ListOverdueGoals(const platform::Principal& viewer);
+
+  absl::StatusOr<pb::Intervention> LogIntervention(const std::string& id,
+                                                   pb::Intervention intervention,
+                                                   const Actor& actor);
+  absl::StatusOr<std::vector<pb::Intervention>> SearchInterventions(
+      const CoachingStore::InterventionQuery& query);
+
   // Applies one inspection-feed event inside the consumer's transaction: keeps the departments'
   // verdicts current, moves the category (with its extra grant) when a verdict gets stricter
   // during support, and marks a closed trajectory relapsed when a department is judged weak again.

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -168,6 +169,16 @@ void CoachingService::AddPolicies(platform::PolicyTable& policy) const {
   policy.Allow(m("ListLedgerEntries"), readers);
   policy.Allow(m("GetTransparencyStatement"), readers);
   policy.Allow(m("SubmitEvaluation"), {Role::kSchool, Role::kCoach, Role::kProjectLeader});
+  policy.Allow(m("RecordReview"), {Role::kCoach, Role::kProjectLeader});
+  policy.Allow(m("RecordProgressTalk"), {Role::kCoach, Role::kProjectLeader});
+  policy.Allow(m("ListDueRestorations"), {Role::kCoach, Role::kProjectLeader, Role::kAnalyst});
+  policy.Allow(m("CreateGoal"), {Role::kCoach, Role::kProjectLeader});
+  policy.Allow(m("RecordMeasurement"), {Role::kCoach, Role::kProjectLeader});
+  policy.Allow(m("ListGoals"), readers);
+  policy.Allow(m("ListOverdueGoals"), {Role::kCoach, Role::kProjectLeader, Role::kAnalyst});
+  policy.Allow(m("LogIntervention"), {Role::kCoach, Role::kProjectLeader});
+  // The intervention log is the programme's shared knowledge: every coach searches all of it.
+  policy.Allow(m("SearchInterventions"), {Role::kCoach, Role::kProjectLeader, Role::kAnalyst});
 }
 
 grpc::ServerWriteReactor<pb::WatchResponse>* CoachingService::Watch(
@@ -448,6 +459,189 @@ grpc::ServerUnaryReactor* CoachingService::SubmitEvaluation(grpc::CallbackServer
     Text(errors, "evaluation.comments", e.comments(), 4000, false);
     LV_RETURN_IF_ERROR(errors.ToStatus());
     LV_ASSIGN_OR_RETURN(*response, coaching_.SubmitEvaluation(id, e, ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::RecordReview(grpc::CallbackServerContext* context,
+                                                        const pb::RecordReviewRequest* r,
+                                                        pb::Trajectory* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->name()));
+    platform::FieldErrors errors;
+    const auto& review = r->review();
+    if (!ValidDate(review.date())) errors.Add("review.date", "is required and must be valid");
+    if (review.coaches_size() != 2 || review.coaches(0) == review.coaches(1)) {
+      errors.Add("review.coaches", "must name two different coaches");
+    }
+    if (review.timing() == pb::REVIEW_TIMING_UNSPECIFIED ||
+        !pb::ReviewTiming_IsValid(review.timing())) {
+      errors.Add("review.timing", "must be START or MIDWAY");
+    }
+    Text(errors, "review.findings", review.findings(), 8000, true);
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response, coaching_.RecordReview(id, review, ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::RecordProgressTalk(
+    grpc::CallbackServerContext* context, const pb::RecordProgressTalkRequest* r,
+    pb::Trajectory* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->name()));
+    platform::FieldErrors errors;
+    if (!ValidDate(r->progress_talk().date())) {
+      errors.Add("progress_talk.date", "is required and must be valid");
+    }
+    Text(errors, "progress_talk.summary", r->progress_talk().summary(), 8000, true);
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response,
+                        coaching_.RecordProgressTalk(id, r->progress_talk(), ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::ListDueRestorations(
+    grpc::CallbackServerContext* context, const pb::ListDueRestorationsRequest* r,
+    pb::ListDueRestorationsResponse* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    if (r->within_days() < 0 || r->within_days() > 3660) {
+      return FieldError("within_days", "must be between 0 and 3660");
+    }
+    LV_ASSIGN_OR_RETURN(
+        std::vector<pb::DueRestoration> due,
+        coaching_.ListDueRestorations(r->within_days() == 0 ? 90 : r->within_days(), *call.caller));
+    for (auto& d : due) *response->add_restorations() = std::move(d);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::CreateGoal(grpc::CallbackServerContext* context,
+                                                      const pb::CreateGoalRequest* r,
+                                                      pb::Goal* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->parent(), "parent"));
+    platform::FieldErrors errors;
+    const auto& g = r->goal();
+    if (g.kind() == pb::GOAL_KIND_UNSPECIFIED || !pb::GoalKind_IsValid(g.kind())) {
+      errors.Add("goal.kind", "must be AMBITION, INTERIM or TARGET");
+    }
+    Text(errors, "goal.description", g.description(), 2000, true);
+    // SMART: measurable and time-bound goals; an ambition may stay qualitative.
+    const bool smart = g.kind() != pb::GOAL_KIND_AMBITION;
+    Text(errors, "goal.indicator", g.indicator(), 500, smart);
+    Text(errors, "goal.target", g.target(), 500, smart);
+    Text(errors, "goal.owner", g.owner(), 200, smart);
+    Text(errors, "goal.baseline", g.baseline(), 500, false);
+    Text(errors, "goal.restoration_assignment", g.restoration_assignment(), 1000, false);
+    if (smart && !ValidDate(g.deadline()))
+      errors.Add("goal.deadline", "is required and must be valid");
+    if (!pb::GoalStatus_IsValid(g.status())) errors.Add("goal.status", "is not known");
+    if (g.standards_size() > 20) errors.Add("goal.standards", "has more than 20 entries");
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response, coaching_.CreateGoal(id, g, ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::RecordMeasurement(grpc::CallbackServerContext* context,
+                                                             const pb::RecordMeasurementRequest* r,
+                                                             pb::Goal* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    const size_t at = r->name().find("/goals/");
+    int64_t seq = 0;
+    if (at == std::string::npos || !absl::SimpleAtoi(r->name().substr(at + 7), &seq) || seq < 1) {
+      return FieldError("name", "must be trajectories/{trajectory}/goals/{number}");
+    }
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->name().substr(0, at)));
+    platform::FieldErrors errors;
+    if (!ValidDate(r->measurement().date())) errors.Add("measurement.date", "is required");
+    Text(errors, "measurement.value", r->measurement().value(), 200, true);
+    Text(errors, "measurement.note", r->measurement().note(), 2000, false);
+    if (!pb::GoalStatus_IsValid(r->status())) errors.Add("status", "is not known");
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response, coaching_.RecordMeasurement(id, seq, r->measurement(),
+                                                               r->status(), ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::ListGoals(grpc::CallbackServerContext* context,
+                                                     const pb::ListGoalsRequest* r,
+                                                     pb::ListGoalsResponse* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->parent(), "parent"));
+    LV_ASSIGN_OR_RETURN(std::vector<pb::Goal> goals, coaching_.ListGoals(id, *call.caller));
+    for (auto& g : goals) *response->add_goals() = std::move(g);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::ListOverdueGoals(
+    grpc::CallbackServerContext* context, const pb::ListOverdueGoalsRequest*,
+    pb::ListOverdueGoalsResponse* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::vector<pb::Goal> goals, coaching_.ListOverdueGoals(*call.caller));
+    for (auto& g : goals) *response->add_goals() = std::move(g);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::LogIntervention(grpc::CallbackServerContext* context,
+                                                           const pb::LogInterventionRequest* r,
+                                                           pb::Intervention* response) {
+  return Unary(context, [&](const CallInfo& call) -> absl::Status {
+    LV_ASSIGN_OR_RETURN(std::string id, TrajectoryId(r->parent(), "parent"));
+    platform::FieldErrors errors;
+    const auto& i = r->intervention();
+    if (!ValidDate(i.date())) errors.Add("intervention.date", "is required and must be valid");
+    if (i.theme() == common::SUPPORT_THEME_UNSPECIFIED ||
+        !common::SupportTheme_IsValid(i.theme())) {
+      errors.Add("intervention.theme", "must be a known support theme");
+    }
+    Text(errors, "intervention.title", i.title(), 200, true);
+    Text(errors, "intervention.description", i.description(), 4000, true);
+    Text(errors, "intervention.rationale", i.rationale(), 4000, true);
+    Text(errors, "intervention.result", i.result(), 4000, false);
+    if (!pb::InterventionOutcome_IsValid(i.outcome()))
+      errors.Add("intervention.outcome", "unknown");
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    LV_ASSIGN_OR_RETURN(*response, coaching_.LogIntervention(id, i, ActorOf(call)));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* CoachingService::SearchInterventions(
+    grpc::CallbackServerContext* context, const pb::SearchInterventionsRequest* r,
+    pb::SearchInterventionsResponse* response) {
+  return Unary(context, [&](const CallInfo&) -> absl::Status {
+    platform::FieldErrors errors;
+    if (r->query().size() > 500) errors.Add("query", "is longer than 500 bytes");
+    if (r->page_size() < 0 || r->page_size() > 100) errors.Add("page_size", "must be 0-100");
+    if (!common::SupportTheme_IsValid(r->theme())) errors.Add("theme", "unknown");
+    if (!common::SchoolType_IsValid(r->school_type())) errors.Add("school_type", "unknown");
+    if (!common::TrajectoryCategory_IsValid(r->category())) errors.Add("category", "unknown");
+    if (!pb::InterventionOutcome_IsValid(r->outcome())) errors.Add("outcome", "unknown");
+    LV_RETURN_IF_ERROR(errors.ToStatus());
+    CoachingStore::InterventionQuery q;
+    // Words: letters and digits (any UTF-8 beyond ASCII counts as a letter); at most 10.
+    std::string word;
+    for (char c : r->query() + " ") {
+      if (absl::ascii_isalnum(c) || static_cast<unsigned char>(c) >= 0x80) {
+        word.push_back(absl::ascii_tolower(c));
+      } else if (!word.empty()) {
+        if (q.words.size() < 10) q.words.push_back(word.substr(0, 50));
+        word.clear();
+      }
+    }
+    q.theme = r->theme();
+    q.school_type = r->school_type();
+    q.category = r->category();
+    q.outcome = r->outcome();
+    q.limit = r->page_size() == 0 ? 20 : r->page_size();
+    LV_ASSIGN_OR_RETURN(std::vector<pb::Intervention> found, coaching_.SearchInterventions(q));
+    for (auto& i : found) *response->add_interventions() = std::move(i);
     return absl::OkStatus();
   });
 }

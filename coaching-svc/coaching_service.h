@@ -92,6 +92,33 @@ class CoachingService : public platform::ServiceModule,
   grpc::ServerUnaryReactor* SubmitEvaluation(grpc::CallbackServerContext* context,
                                              const pb::SubmitEvaluationRequest* request,
                                              pb::Evaluation* response) override;
+  grpc::ServerUnaryReactor* RecordReview(grpc::CallbackServerContext* context,
+                                         const pb::RecordReviewRequest* request,
+                                         pb::Trajectory* response) override;
+  grpc::ServerUnaryReactor* RecordProgressTalk(grpc::CallbackServerContext* context,
+                                               const pb::RecordProgressTalkRequest* request,
+                                               pb::Trajectory* response) override;
+  grpc::ServerUnaryReactor* ListDueRestorations(grpc::CallbackServerContext* context,
+                                                const pb::ListDueRestorationsRequest* request,
+                                                pb::ListDueRestorationsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateGoal(grpc::CallbackServerContext* context,
+                                       const pb::CreateGoalRequest* request,
+                                       pb::Goal* response) override;
+  grpc::ServerUnaryReactor* RecordMeasurement(grpc::CallbackServerContext* context,
+                                              const pb::RecordMeasurementRequest* request,
+                                              pb::Goal* response) override;
+  grpc::ServerUnaryReactor* ListGoals(grpc::CallbackServerContext* context,
+                                      const pb::ListGoalsRequest* request,
+                                      pb::ListGoalsResponse* response) override;
+  grpc::ServerUnaryReactor* ListOverdueGoals(grpc::CallbackServerContext* context,
+                                             const pb::ListOverdueGoalsRequest* request,
+                                             pb::ListOverdueGoalsResponse* response) override;
+  grpc::ServerUnaryReactor* LogIntervention(grpc::CallbackServerContext* context,
+                                            const pb::LogInterventionRequest* request,
+                                            pb::Intervention* response) override;
+  grpc::ServerUnaryReactor* SearchInterventions(grpc::CallbackServerContext* context,
+                                                const pb::SearchInterventionsRequest* request,
+                                                pb::SearchInterventionsResponse* response) override;
 
  private:
   platform::Database* db_;

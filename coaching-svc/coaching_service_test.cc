@@ -312,5 +312,144 @@ TEST_F(CoachingServiceTest, AStricterVerdictArrivingThroughTheFeedRaisesTheCateg
   service_->StopBackground();
 }
 
+TEST_F(CoachingServiceTest, ThePlanTracksSmartGoalsAndListsOverdueOnes) {
+  pb::Trajectory t = Open("m", common::VERDICT_INSUFFICIENT);
+  auto coach = [] { return ContextAs("coach", "c-1"); };
+  pb::CreateGoalRequest r;
+  r.set_parent(t.name());
+  r.mutable_goal()->set_kind(pb::GOAL_KIND_INTERIM);
+  r.mutable_goal()->set_description("lesson observations with a shared instrument");
+  pb::Goal goal;
+  grpc::Status missing = stub_->CreateGoal(coach().get(), r, &goal);
+  EXPECT_EQ(Field(missing), "goal.indicator");  // SMART: measurable
+  r.mutable_goal()->set_indicator("share of lessons observed per term");
+  r.mutable_goal()->set_baseline("0 %");
+  r.mutable_goal()->set_target("80 %");
+  r.mutable_goal()->set_owner("team leader havo");
+  r.mutable_goal()->add_standards("OP3");
+  r.mutable_goal()->set_restoration_assignment("zorg voor voldoende didactisch handelen");
+  *r.mutable_goal()->mutable_deadline() = Day(2026, 4, 1);
+  ASSERT_TRUE(stub_->CreateGoal(coach().get(), r, &goal).ok());
+  EXPECT_EQ(goal.status(), pb::GOAL_STATUS_OPEN);
+
+  pb::RecordMeasurementRequest m;
+  m.set_name(goal.name());
+  *m.mutable_measurement()->mutable_date() = Day(2026, 3, 9);
+  m.mutable_measurement()->set_value("35 %");
+  m.set_status(pb::GOAL_STATUS_AT_RISK);
+  pb::Goal measured;
+  ASSERT_TRUE(stub_->RecordMeasurement(coach().get(), m, &measured).ok());
+  ASSERT_EQ(measured.measurements_size(), 1);
+  EXPECT_EQ(measured.measurements(0).recorded_by(), "coach:c-1");
+
+  pb::ListOverdueGoalsResponse overdue;
+  ASSERT_TRUE(stub_->ListOverdueGoals(coach().get(), {}, &overdue).ok());
+  EXPECT_EQ(overdue.goals_size(), 0);
+  clock_.Advance(absl::Hours(24 * 30));
+  ASSERT_TRUE(stub_->ListOverdueGoals(coach().get(), {}, &overdue).ok());
+  ASSERT_EQ(overdue.goals_size(), 1);
+  auto stranger = ContextAs("coach", "c-8");
+  pb::ListOverdueGoalsResponse none;
+  ASSERT_TRUE(stub_->ListOverdueGoals(stranger.get(), {}, &none).ok());
+  EXPECT_EQ(none.goals_size(), 0);  // another coach's trajectory
+}
+
+TEST_F(CoachingServiceTest, InterventionsAreFoundAcrossTrajectoriesByTextAndFilters) {
+  pb::OpenTrajectoryRequest open;
+  open.set_match_id("m-2");
+  open.set_school_brin("12AB");
+  open.set_coach("c-1");
+  auto* d = open.add_departments();
+  d->set_department("departments/12AB-00-vmbogt");
+  d->mutable_ref()->set_school_type(common::SCHOOL_TYPE_VMBO_GT);
+  d->set_verdict(common::VERDICT_VERY_WEAK);
+  auto svc = ContextAs("service", "intake");
+  pb::Trajectory vmbo;
+  ASSERT_TRUE(stub_->OpenTrajectory(svc.get(), open, &vmbo).ok());
+  pb::Trajectory havo = Open("m-3", common::VERDICT_INSUFFICIENT);
+
+  auto log = [&](const pb::Trajectory& t, common::SupportTheme theme, const char* title,
+                 const char* what, pb::InterventionOutcome outcome) {
+    pb::LogInterventionRequest r;
+    r.set_parent(t.name());
+    auto* i = r.mutable_intervention();
+    *i->mutable_date() = Day(2026, 3, 9);
+    i->set_theme(theme);
+    i->set_title(title);
+    i->set_description(what);
+    i->set_rationale("the help request named it");
+    i->set_outcome(outcome);
+    auto ctx = ContextAs("coach", "c-1");
+    pb::Intervention out;
+    grpc::Status s = stub_->LogIntervention(ctx.get(), r, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  };
+  log(vmbo, common::SUPPORT_THEME_LESSON_QUALITY, "Lesbezoeken met kijkwijzer",
+      "Collegiale lesbezoeken met een observatie-instrument, daarna feedbackgesprekken",
+      pb::INTERVENTION_OUTCOME_WORKED);
+  log(havo, common::SUPPORT_THEME_QUALITY_ASSURANCE, "Kwaliteitsagenda",
+      "PDCA-cyclus en nulmeting voor de havo-afdeling", pb::INTERVENTION_OUTCOME_PARTLY);
+  log(havo, common::SUPPORT_THEME_EXAM_PROGRAMME, "PTA herstel",
+      "Examenprogramma (PTA) met de examencommissie gerepareerd", pb::INTERVENTION_OUTCOME_WORKED);
+
+  auto search = [&](pb::SearchInterventionsRequest r) {
+    auto ctx = ContextAs("coach", "c-5");  // any coach searches the whole log
+    pb::SearchInterventionsResponse out;
+    grpc::Status s = stub_->SearchInterventions(ctx.get(), r, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  };
+  pb::SearchInterventionsRequest q;
+  q.set_query("lesbezoeken");
+  auto found = search(q);
+  ASSERT_EQ(found.interventions_size(), 1);
+  EXPECT_EQ(found.interventions(0).category(), common::TRAJECTORY_CATEGORY_VERY_WEAK);
+  EXPECT_EQ(found.interventions(0).school_types(0), common::SCHOOL_TYPE_VMBO_GT);
+  q.set_query("examenprogramma PTA");
+  EXPECT_EQ(search(q).interventions_size(), 1);
+  q.set_query("");
+  q.set_outcome(pb::INTERVENTION_OUTCOME_WORKED);
+  EXPECT_EQ(search(q).interventions_size(), 2);
+  q.set_school_type(common::SCHOOL_TYPE_VMBO_GT);
+  EXPECT_EQ(search(q).interventions_size(), 1);
+  pb::SearchInterventionsRequest injection;
+  injection.set_query("\" OR 1=1 -- NEAR(");  // quotes and operators are only words
+  EXPECT_EQ(search(injection).interventions_size(), 0);
+}
+
+TEST_F(CoachingServiceTest, ReviewsNeedTheIntendedCoachAndDeadlinesAreListed) {
+  pb::OpenTrajectoryRequest open;
+  open.set_match_id("m-r");
+  open.set_school_brin("12AB");
+  open.set_coach("c-1");
+  auto* d = open.add_departments();
+  d->set_department("departments/12AB-00-havo");
+  d->set_verdict(common::VERDICT_VERY_WEAK);
+  *d->mutable_restoration_deadline() = Day(2026, 5, 1);
+  auto svc = ContextAs("service", "intake");
+  pb::Trajectory t;
+  ASSERT_TRUE(stub_->OpenTrajectory(svc.get(), open, &t).ok());
+  pb::RecordReviewRequest review;
+  review.set_name(t.name());
+  *review.mutable_review()->mutable_date() = Day(2026, 3, 9);
+  review.mutable_review()->add_coaches("c-4");
+  review.mutable_review()->add_coaches("c-5");
+  review.mutable_review()->set_timing(pb::REVIEW_TIMING_START);
+  review.mutable_review()->set_findings("no shared view of the results yet");
+  auto pl = [] { return ContextAs("project_leader", "pl"); };
+  pb::Trajectory out;
+  EXPECT_EQ(Field(stub_->RecordReview(pl().get(), review, &out)), "review.coaches");
+  review.mutable_review()->set_coaches(0, "c-1");
+  ASSERT_TRUE(stub_->RecordReview(pl().get(), review, &out).ok());
+  EXPECT_EQ(out.reviews_size(), 1);
+  pb::ListDueRestorationsRequest due;
+  due.set_within_days(60);
+  pb::ListDueRestorationsResponse list;
+  ASSERT_TRUE(stub_->ListDueRestorations(pl().get(), due, &list).ok());
+  ASSERT_EQ(list.restorations_size(), 1);
+  EXPECT_EQ(list.restorations(0).days_left(), 52);  // 10 March -> 1 May
+}
+
 }  // namespace
 }  // namespace lv::coaching

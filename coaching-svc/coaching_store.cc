@@ -251,6 +251,155 @@ void CoachingStore::UpsertEvaluation(soci::session& sql, const std::string& id,
       soci::use(id), soci::use(respondent), soci::use(record), soci::use(at);
 }
 
+std::vector<pb::Trajectory> CoachingStore::RunningTrajectories(soci::session& sql) {
+  int from = pb::TRAJECTORY_STATE_OPENED, to = pb::TRAJECTORY_STATE_CLOSING;
+  soci::rowset<soci::row> rows =
+      (sql.prepare << "SELECT record FROM trajectories WHERE state >= :f AND state <= :t",
+       soci::use(from), soci::use(to));
+  std::vector<pb::Trajectory> out;
+  for (const auto& r : rows) out.push_back(Decode<pb::Trajectory>(RowString(r, 0)));
+  return out;
+}
+
+int64_t CoachingStore::NextGoalSeq(soci::session& sql, const std::string& id) {
+  long long seq = 0;
+  soci::indicator ind;
+  sql << "SELECT MAX(seq) FROM goals WHERE trajectory_id = :t", soci::use(id), soci::into(seq, ind);
+  return ind == soci::i_null ? 1 : seq + 1;
+}
+
+void CoachingStore::SaveGoal(soci::session& sql, const std::string& id, int64_t seq,
+                             const pb::Goal& goal, bool insert) {
+  long long n = seq;
+  int status = goal.status();
+  std::string deadline = DateText(goal.deadline()), record = Encode(goal);
+  if (insert) {
+    sql << "INSERT INTO goals (trajectory_id, seq, deadline, status, record) VALUES (:t, :s, :d, "
+           ":st, :r)",
+        soci::use(id), soci::use(n), soci::use(deadline), soci::use(status), soci::use(record);
+  } else {
+    sql << "UPDATE goals SET deadline = :d, status = :st, record = :r WHERE trajectory_id = :t "
+           "AND seq = :s",
+        soci::use(deadline), soci::use(status), soci::use(record), soci::use(id), soci::use(n);
+  }
+}
+
+std::optional<pb::Goal> CoachingStore::GetGoal(soci::session& sql, const std::string& id,
+                                               int64_t seq) {
+  long long n = seq;
+  std::string record;
+  sql << "SELECT record FROM goals WHERE trajectory_id = :t AND seq = :s", soci::use(id),
+      soci::use(n), soci::into(record);
+  if (!sql.got_data()) return std::nullopt;
+  return Decode<pb::Goal>(record);
+}
+
+std::vector<pb::Goal> CoachingStore::ListGoals(soci::session& sql, const std::string& id) {
+  soci::rowset<soci::row> rows =
+      (sql.prepare << "SELECT record FROM goals WHERE trajectory_id = :t ORDER BY seq",
+       soci::use(id));
+  std::vector<pb::Goal> out;
+  for (const auto& r : rows) out.push_back(Decode<pb::Goal>(RowString(r, 0)));
+  return out;
+}
+
+std::vector<pb::Goal> CoachingStore::OverdueGoals(soci::session& sql, const std::string& today) {
+  int achieved = pb::GOAL_STATUS_ACHIEVED, dropped = pb::GOAL_STATUS_DROPPED;
+  soci::rowset<soci::row> rows =
+      (sql.prepare << "SELECT record FROM goals WHERE deadline <> '' AND deadline < :d AND "
+                      "status <> :a AND status <> :dr ORDER BY deadline, trajectory_id, seq",
+       soci::use(today), soci::use(achieved), soci::use(dropped));
+  std::vector<pb::Goal> out;
+  for (const auto& r : rows) out.push_back(Decode<pb::Goal>(RowString(r, 0)));
+  return out;
+}
+
+void CoachingStore::InsertIntervention(platform::Transaction& tx, const std::string& trajectory_id,
+                                       pb::Intervention& intervention, absl::Time now) {
+  soci::session& sql = tx.sql();
+  long long id = 0;
+  soci::indicator ind;
+  sql << "SELECT MAX(id) FROM interventions", soci::into(id, ind);
+  id = (ind == soci::i_null ? 0 : id) + 1;
+  intervention.set_name(absl::StrCat("trajectories/", trajectory_id, "/interventions/", id));
+  std::string types = ",";
+  for (int t : intervention.school_types()) absl::StrAppend(&types, t, ",");
+  const std::string text =
+      absl::StrCat(intervention.title(), "\n", intervention.description(), "\n",
+                   intervention.rationale(), "\n", intervention.result());
+  int theme = intervention.theme(), category = intervention.category(),
+      outcome = intervention.outcome();
+  long long at = platform::ToUnixMicrosUtc(now);
+  std::string record = Encode(intervention);
+  sql << "INSERT INTO interventions (id, trajectory_id, theme, category, outcome, school_types, "
+         "search_text, record, create_us) VALUES (:id, :t, :th, :c, :o, :st, :tx, :r, :at)",
+      soci::use(id), soci::use(trajectory_id), soci::use(theme), soci::use(category),
+      soci::use(outcome), soci::use(types), soci::use(text), soci::use(record), soci::use(at);
+  if (tx.dialect() == platform::Dialect::kSqlite) {
+    sql << "INSERT INTO interventions_fts (rowid, search_text) VALUES (:id, :tx)", soci::use(id),
+        soci::use(text);
+  } else {
+    sql << "UPDATE interventions SET search_vector = to_tsvector('dutch', search_text) "
+           "WHERE id = :id",
+        soci::use(id);
+  }
+}
+
+std::vector<pb::Intervention> CoachingStore::SearchInterventions(soci::session& sql,
+                                                                 platform::Dialect dialect,
+                                                                 const InterventionQuery& q) {
+  // Each engine's own full-text search; the filters and the result are the same.
+  std::vector<std::string> where;
+  std::string from = "interventions i";
+  std::string order = "i.create_us DESC, i.id DESC";
+  std::string match;
+  if (!q.words.empty()) {
+    if (dialect == platform::Dialect::kSqlite) {
+      // FTS5 query: every word quoted (no operator injection) and matched as a prefix.
+      for (const auto& w : q.words)
+        absl::StrAppend(&match, match.empty() ? "" : " ", "\"", w, "\"*");
+      from = "interventions i JOIN interventions_fts f ON f.rowid = i.id";
+      where.push_back("interventions_fts MATCH :q");
+      order = "bm25(interventions_fts), i.id DESC";
+    } else {
+      match = absl::StrJoin(q.words, " ");
+      where.push_back("i.search_vector @@ plainto_tsquery('dutch', :q)");
+      order = "ts_rank(i.search_vector, plainto_tsquery('dutch', :q2)) DESC, i.id DESC";
+    }
+  }
+  int theme = q.theme, category = q.category, outcome = q.outcome;
+  std::string school_type = absl::StrCat("%,", static_cast<int>(q.school_type), ",%");
+  if (q.theme != common::SUPPORT_THEME_UNSPECIFIED) where.push_back("i.theme = :th");
+  if (q.category != common::TRAJECTORY_CATEGORY_UNSPECIFIED) where.push_back("i.category = :c");
+  if (q.outcome != pb::INTERVENTION_OUTCOME_UNSPECIFIED) where.push_back("i.outcome = :o");
+  if (q.school_type != common::SCHOOL_TYPE_UNSPECIFIED) where.push_back("i.school_types LIKE :st");
+  soci::row row;
+  soci::statement st(sql);
+  st.exchange(soci::into(row));
+  std::string match2 = match;
+  if (!q.words.empty()) {
+    st.exchange(soci::use(match, "q"));
+    if (dialect == platform::Dialect::kPostgres) st.exchange(soci::use(match2, "q2"));
+  }
+  if (q.theme != common::SUPPORT_THEME_UNSPECIFIED) st.exchange(soci::use(theme, "th"));
+  if (q.category != common::TRAJECTORY_CATEGORY_UNSPECIFIED) st.exchange(soci::use(category, "c"));
+  if (q.outcome != pb::INTERVENTION_OUTCOME_UNSPECIFIED) st.exchange(soci::use(outcome, "o"));
+  if (q.school_type != common::SCHOOL_TYPE_UNSPECIFIED) st.exchange(soci::use(school_type, "st"));
+  st.alloc();
+  st.prepare(
+      absl::StrCat("SELECT i.record FROM ", from,
+                   where.empty() ? "" : absl::StrCat(" WHERE ", absl::StrJoin(where, " AND ")),
+                   " ORDER BY ", order, " LIMIT ", q.limit));
+  st.define_and_bind();
+  std::vector<pb::Intervention> out;
+  if (st.execute(true)) {
+    do {
+      out.push_back(Decode<pb::Intervention>(RowString(row, 0)));
+    } while (st.fetch());
+  }
+  return out;
+}
+
 std::optional<std::string> CoachingStore::FindHandledRequest(soci::session& sql,
                                                              const std::string& request_id) {
   std::string resource;

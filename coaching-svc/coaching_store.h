@@ -62,6 +62,32 @@ class CoachingStore {
   static void UpsertEvaluation(soci::session& sql, const std::string& id, const pb::Evaluation& e,
                                absl::Time now);
 
+  // Running trajectories (opened up to closing), for deadline lists.
+  static std::vector<pb::Trajectory> RunningTrajectories(soci::session& sql);
+
+  static int64_t NextGoalSeq(soci::session& sql, const std::string& id);
+  static void SaveGoal(soci::session& sql, const std::string& id, int64_t seq, const pb::Goal& goal,
+                       bool insert);
+  static std::optional<pb::Goal> GetGoal(soci::session& sql, const std::string& id, int64_t seq);
+  static std::vector<pb::Goal> ListGoals(soci::session& sql, const std::string& id);
+  // Goals with a deadline before `today` ("YYYY-MM-DD") that are not achieved or dropped.
+  static std::vector<pb::Goal> OverdueGoals(soci::session& sql, const std::string& today);
+
+  // Adds an intervention and its full-text entry (FTS5 on SQLite, tsvector on PostgreSQL).
+  static void InsertIntervention(platform::Transaction& tx, const std::string& trajectory_id,
+                                 pb::Intervention& intervention, absl::Time now);
+  struct InterventionQuery {
+    std::vector<std::string> words;  // all must match (prefixes on SQLite, stems on PostgreSQL)
+    common::SupportTheme theme = common::SUPPORT_THEME_UNSPECIFIED;
+    common::SchoolType school_type = common::SCHOOL_TYPE_UNSPECIFIED;
+    common::TrajectoryCategory category = common::TRAJECTORY_CATEGORY_UNSPECIFIED;
+    pb::InterventionOutcome outcome = pb::INTERVENTION_OUTCOME_UNSPECIFIED;
+    int limit = 20;
+  };
+  static std::vector<pb::Intervention> SearchInterventions(soci::session& sql,
+                                                           platform::Dialect dialect,
+                                                           const InterventionQuery& query);
+
   static std::optional<std::string> FindHandledRequest(soci::session& sql,
                                                        const std::string& request_id);
   static void InsertHandledRequest(soci::session& sql, const std::string& request_id,

@@ -82,7 +82,7 @@ CREATE TABLE feed_consumers (
   applied_create_time_us BIGINT NOT NULL,
   source_head BIGINT NOT NULL
 );
-)SQL"}};
+)SQL", ""}};
 }
 
 // SOCI hands its connect string to libpq but also reads "backend://" prefixes itself, which mangles
@@ -235,7 +235,9 @@ absl::Status Database::Migrate(absl::string_view component,
   for (const Migration& m : PlatformMigrations()) {
     LV_RETURN_IF_ERROR(ApplyMigration("platform", m));
   }
+  const std::string mine = dialect_ == Dialect::kSqlite ? "sqlite" : "postgres";
   for (const Migration& m : migrations) {
+    if (!m.dialect.empty() && m.dialect != mine) continue;
     LV_RETURN_IF_ERROR(ApplyMigration(component, m));
   }
   return absl::OkStatus();
