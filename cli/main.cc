@@ -40,6 +40,7 @@ constexpr char kUsage[] =
     "  health   check a server's health (grpc.health.v1)\n"
     "  watch    print a service's change feed as JSON lines\n"
     "  inspection <command>   departments, verdicts, imports (lv inspection for the list)\n"
+    "  call     any unary method: --method=package.Service/Method --json='{...}'\n"
     "Flags may also be set as LV_<FLAG> environment variables (LV_TOKEN, LV_TARGET).";
 
 int Health() {
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[1];
   if (command == "health") return Health();
+  if (command == "call") return lv::cli::RunCall();
   if (command == "inspection") {
     return lv::cli::RunInspection(std::vector<std::string>(args.begin() + 2, args.end()));
   }

@@ -22,8 +22,11 @@ trap cleanup EXIT INT TERM
 
 for svc in inspection intake coaching reporting; do
   port="${PORTS[$svc]}"
+  extra=()
+  # coaching follows inspection's change feed (verdict changes during a trajectory).
+  [ "$svc" = coaching ] && extra=(--inspection_target="127.0.0.1:${PORTS[inspection]}")
   "build/$svc-svc/$svc-svc" --listen="127.0.0.1:$port" --data_dir="$DATA_DIR" \
-    --port_file="$RUN_DIR/$svc.port" >"$RUN_DIR/$svc.log" 2>&1 &
+    --port_file="$RUN_DIR/$svc.port" "${extra[@]}" >"$RUN_DIR/$svc.log" 2>&1 &
   pids+=($!)
 done
 for svc in inspection intake coaching reporting; do

@@ -14,16 +14,24 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$TMP"/*.log; do echo "--- $f"; tail -5 "$f"; done; exit 1; }
 
 declare -A PIDS
-for svc in inspection intake coaching reporting; do
+start() {  # start SERVICE [extra flags...]
+  local svc="$1"; shift
   "$BUILD/$svc-svc/$svc-svc" --listen=127.0.0.1:0 --data_dir="$TMP/data" \
-    --port_file="$TMP/$svc.port" --grace_period=2s >"$TMP/$svc.log" 2>&1 &
+    --port_file="$TMP/$svc.port" --grace_period=2s "$@" >"$TMP/$svc.log" 2>&1 &
   PIDS[$svc]=$!
   pids+=($!)
-done
-for svc in inspection intake coaching reporting; do
-  for _ in $(seq 1 300); do [ -s "$TMP/$svc.port" ] && break; sleep 0.05; done
-  [ -s "$TMP/$svc.port" ] || fail "$svc-svc did not write its port"
-done
+}
+wait_port() {
+  for _ in $(seq 1 300); do [ -s "$TMP/$1.port" ] && return 0; sleep 0.05; done
+  fail "$1-svc did not write its port"
+}
+# inspection first: coaching consumes its change feed.
+start inspection
+wait_port inspection
+start intake
+start coaching --inspection_target="127.0.0.1:$(cat "$TMP/inspection.port")"
+start reporting
+for svc in intake coaching reporting; do wait_port "$svc"; done
 
 for svc in inspection intake coaching reporting; do
   port="$(cat "$TMP/$svc.port")"
@@ -56,6 +64,38 @@ grep -q '"verdicts_added"' "$TMP/import2.json" && fail "re-import added verdicts
   || fail "verdict events on the feed"
 if "$LV" inspection import --file=/etc/hostname >/dev/null 2>&1; then fail "a non-Oordelen file was accepted"; fi
 echo "ok: inspection import, very-weak list and feed through the cli"
+
+# coaching: open a trajectory, log a session, read the school's statement; then a verdict pushed
+# to inspection-svc reaches coaching-svc through the feed and raises the trajectory's category.
+export LV_TARGET="127.0.0.1:$(cat "$TMP/coaching.port")"
+C=lerenverbeteren.coaching.v1.CoachingService
+TODAY="{\"year\":$(date -u +%Y),\"month\":$((10#$(date -u +%m))),\"day\":$((10#$(date -u +%d)))}"
+"$LV" call --token=dev.service.intake --method=$C/OpenTrajectory --json='{"match_id":"e2e-1",
+  "school_brin":"77XY","coach":"c-1","departments":[{"department":"departments/77XY-00-havo",
+  "verdict":"VERDICT_SUFFICIENT"}]}' >"$TMP/open.json" || fail "open trajectory"
+T="$(grep -o '"name":"trajectories/[^"]*"' "$TMP/open.json" | head -1 | cut -d'"' -f4)"
+[ -n "$T" ] || fail "no trajectory name: $(cat "$TMP/open.json")"
+"$LV" call --token=dev.coach.c-1 --method=$C/LogSession --json="{\"parent\":\"$T\",
+  \"request_id\":\"e2e-s1\",\"session\":{\"date\":$TODAY,\"half_days\":{\"half_steps\":\"3\"},
+  \"theme\":\"SUPPORT_THEME_LEADERSHIP\"}}" >/dev/null || fail "log session"
+"$LV" call --token=dev.school.77XY --method=$C/GetTransparencyStatement --json="{\"name\":\"$T\"}" \
+  | grep -q '"total_used":{"half_steps":"3"}' || fail "statement after one session"
+"$LV" call --token=dev.school.00AH --method=$C/GetTransparencyStatement --json="{\"name\":\"$T\"}" \
+  2>/dev/null && fail "another school read the statement"
+"$LV" call --target="127.0.0.1:$(cat "$TMP/inspection.port")" --token=dev.inspectorate.e2e \
+  --method=lerenverbeteren.inspection.v1.InspectionService/RecordVerdict --json='{"department":
+  {"brin":"77XY","location":"00","school_type":"SCHOOL_TYPE_HAVO"},"source_record_id":"e2e-v1",
+  "verdict":{"value":"VERDICT_INSUFFICIENT","established_date":{"year":2026,"month":3,"day":1}}}' \
+  >/dev/null || fail "push a verdict"
+category=""
+for _ in $(seq 1 200); do
+  category="$("$LV" call --token=dev.project_leader.e2e --method=$C/GetTrajectory --json="{\"name\":\"$T\"}" \
+    | grep -o '"category":"[A-Z_]*"')"
+  [ "$category" = '"category":"TRAJECTORY_CATEGORY_INSUFFICIENT"' ] && break
+  sleep 0.05
+done
+[ "$category" = '"category":"TRAJECTORY_CATEGORY_INSUFFICIENT"' ] || fail "category via the feed: $category"
+echo "ok: coaching trajectory, session, statement, and a verdict change through the inspection feed"
 unset LV_TARGET LV_TOKEN
 
 for svc in inspection intake coaching reporting; do
