@@ -15,7 +15,8 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 
-ABSL_FLAG(std::string, method, "", "call: the method, e.g. lerenverbeteren.coaching.v1.CoachingService/LogSession");
+ABSL_FLAG(std::string, method, "",
+          "call: the method, e.g. lerenverbeteren.coaching.v1.CoachingService/LogSession");
 ABSL_DECLARE_FLAG(std::string, json);
 
 namespace lv::cli {
@@ -49,8 +50,8 @@ int RunCall() {
   grpc::ClientContext context;
   Prepare(&context);
   grpc::CompletionQueue cq;
-  auto call = stub.PrepareUnaryCall(&context, absl::StrCat("/", service->full_name(), "/", md->name()),
-                                    request_buffer, &cq);
+  auto call = stub.PrepareUnaryCall(
+      &context, absl::StrCat("/", service->full_name(), "/", md->name()), request_buffer, &cq);
   call->StartCall();
   grpc::ByteBuffer response_buffer;
   grpc::Status status;

@@ -6,6 +6,8 @@
 namespace lv::cli {
 // `lv inspection <args...>`; returns the exit code.
 int RunInspection(const std::vector<std::string>& args);
+// `lv coaching <args...>`.
+int RunCoaching(const std::vector<std::string>& args);
 // `lv call --method=... --json=...`: any unary method, JSON in and out.
 int RunCall();
 }  // namespace lv::cli

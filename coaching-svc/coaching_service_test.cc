@@ -5,6 +5,7 @@
 
 #include "gtest/gtest.h"
 #include "inspection-svc/inspection_service.h"
+#include "lerenverbeteren/inspection/v1/events.pb.h"
 #include "platform/errors.h"
 #include "platform/testing/test_db.h"
 #include "platform/testing/test_service.h"
@@ -310,6 +311,46 @@ TEST_F(CoachingServiceTest, AStricterVerdictArrivingThroughTheFeedRaisesTheCateg
   // The entitlement consequence: risk (12 half steps) grows to insufficient (44).
   EXPECT_EQ(Statement(t).total_entitled().half_steps(), 44);
   service_->StopBackground();
+}
+
+TEST_F(CoachingServiceTest, ANewWeakVerdictAfterClosureMarksARelapse) {
+  pb::Trajectory t = Open("m", common::VERDICT_INSUFFICIENT);
+  auto pl = [] { return ContextAs("project_leader", "pl"); };
+  pb::TransitionTrajectoryRequest closing;
+  closing.set_name(t.name());
+  closing.set_to_state(pb::TRAJECTORY_STATE_CLOSING);
+  pb::Trajectory out;
+  ASSERT_TRUE(stub_->TransitionTrajectory(pl().get(), closing, &out).ok());
+  pb::CloseTrajectoryRequest close;
+  close.set_name(t.name());
+  close.mutable_assessment()->set_summary("can continue alone");
+  ASSERT_TRUE(stub_->CloseTrajectory(pl().get(), close, &out).ok());
+
+  auto deliver = [&](const char* type, common::Verdict value, int64_t sequence) {
+    lerenverbeteren::inspection::v1::VerdictEvent payload;
+    payload.mutable_department()->set_name("departments/12AB-00-havo");
+    payload.mutable_department()->mutable_current_verdict()->set_value(value);
+    common::ChangeEvent event;
+    event.set_sequence(sequence);
+    event.set_type(type);
+    event.mutable_payload()->PackFrom(payload);
+    return db_->Write([&](platform::Transaction& tx) {
+      return service_->domain().ApplyInspectionEvent(tx, event);
+    });
+  };
+  ASSERT_TRUE(deliver("inspection.verdict.recorded", common::VERDICT_SUFFICIENT, 1).ok());
+  auto get = [&] {
+    auto ctx = pl();
+    pb::GetTrajectoryRequest r;
+    r.set_name(t.name());
+    pb::Trajectory now;
+    EXPECT_TRUE(stub_->GetTrajectory(ctx.get(), r, &now).ok());
+    return now;
+  };
+  EXPECT_FALSE(get().relapsed());  // recovered: no relapse
+  ASSERT_TRUE(deliver("inspection.verdict.recorded", common::VERDICT_VERY_WEAK, 2).ok());
+  EXPECT_TRUE(get().relapsed());
+  EXPECT_EQ(get().category(), common::TRAJECTORY_CATEGORY_INSUFFICIENT);  // closed: no new grant
 }
 
 TEST_F(CoachingServiceTest, ThePlanTracksSmartGoalsAndListsOverdueOnes) {

@@ -82,6 +82,8 @@ T="$(grep -o '"name":"trajectories/[^"]*"' "$TMP/open.json" | head -1 | cut -d'"
   | grep -q '"total_used":{"half_steps":"3"}' || fail "statement after one session"
 "$LV" call --token=dev.school.00AH --method=$C/GetTransparencyStatement --json="{\"name\":\"$T\"}" \
   2>/dev/null && fail "another school read the statement"
+"$LV" coaching statement --token=dev.school.77XY --name="$T" | tee "$TMP/statement.txt" | grep -q "^total" \
+  || fail "statement table: $(cat "$TMP/statement.txt")"
 "$LV" call --target="127.0.0.1:$(cat "$TMP/inspection.port")" --token=dev.inspectorate.e2e \
   --method=lerenverbeteren.inspection.v1.InspectionService/RecordVerdict --json='{"department":
   {"brin":"77XY","location":"00","school_type":"SCHOOL_TYPE_HAVO"},"source_record_id":"e2e-v1",
