@@ -10,8 +10,8 @@ namespace lv::coaching {
 namespace {
 
 struct Fixture {
-  platform::FakeClock clock{absl::FromCivil(absl::CivilSecond(2026, 9, 1, 9, 0, 0),
-                                            absl::UTCTimeZone())};
+  platform::FakeClock clock{
+      absl::FromCivil(absl::CivilSecond(2026, 9, 1, 9, 0, 0), absl::UTCTimeZone())};
   std::unique_ptr<platform::Database> db;
   std::unique_ptr<Coaching> coaching;
   std::string id;

@@ -21,8 +21,6 @@
 
 ABSL_FLAG(std::string, entitlement_policy, "",
           "entitlement policy file (EntitlementPolicy text); empty = the compiled-in 2019 policy");
-ABSL_FLAG(std::string, inspection_target, "",
-          "inspection-svc host:port to consume its change feed; empty = do not consume");
 
 namespace lv::coaching {
 namespace {
@@ -88,8 +86,9 @@ absl::Status ValidateSession(const pb::Session& s, absl::string_view prefix) {
 
 }  // namespace
 
-absl::StatusOr<CoachingConfig> LoadCoachingConfig() {
+absl::StatusOr<CoachingConfig> LoadCoachingConfig(const platform::ServerConfig& server) {
   CoachingConfig c;
+  c.inspection_target = server.inspection_target;
   std::string text = DefaultPolicyText();
   const std::string path = absl::GetFlag(FLAGS_entitlement_policy);
   if (!path.empty()) {
@@ -102,7 +101,6 @@ absl::StatusOr<CoachingConfig> LoadCoachingConfig() {
   auto policy = ParsePolicy(text);
   if (!policy.ok()) return platform::InvalidFlag("entitlement_policy", policy.status().message());
   c.policy = *policy;
-  c.inspection_target = absl::GetFlag(FLAGS_inspection_target);
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
   c.replica_id = absl::StrCat(host, "-", getpid(), "-", platform::NewRequestId());

@@ -24,8 +24,8 @@ struct CoachingConfig {
   std::string replica_id;  // this process, for the feed lease
 };
 
-// Reads --entitlement_policy (default: the compiled-in policy) and --inspection_target.
-absl::StatusOr<CoachingConfig> LoadCoachingConfig();
+// Reads --entitlement_policy (default: the compiled-in policy); peers come from ServerConfig.
+absl::StatusOr<CoachingConfig> LoadCoachingConfig(const platform::ServerConfig& server);
 
 // The gRPC edge of coaching-svc: validates, authorizes (call gate + policy table below, row-level
 // rules in Coaching), calls the domain and maps its status. Also runs the inspection-feed consumer.

@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
       lv::coaching::Migrations(),
       [](lv::platform::Database* db, const lv::platform::ServerConfig& server)
           -> absl::StatusOr<std::unique_ptr<lv::platform::ServiceModule>> {
-        auto config = lv::coaching::LoadCoachingConfig();
+        auto config = lv::coaching::LoadCoachingConfig(server);
         if (!config.ok()) return config.status();
         return std::make_unique<lv::coaching::CoachingService>(db, server, *std::move(config));
       });

@@ -5,12 +5,13 @@
 int main(int argc, char** argv) {
   return lv::platform::RunService(
       argc, argv, "intake",
-      "intake-svc: registrations (aanmeldingen), intake records and help requests, the coach "
-      "registry, matches, outreach contacts and declines.\nFlags may also be set as LV_<FLAG> "
-      "environment variables.",
+      "intake-svc: registrations, intake, the coach registry, matching and outreach.\n"
+      "Flags may also be set as LV_<FLAG> environment variables.",
       lv::intake::Migrations(),
-      [](lv::platform::Database* db, const lv::platform::ServerConfig& config)
+      [](lv::platform::Database* db, const lv::platform::ServerConfig& server)
           -> absl::StatusOr<std::unique_ptr<lv::platform::ServiceModule>> {
-        return std::make_unique<lv::intake::IntakeService>(db, config);
+        auto config = lv::intake::LoadIntakeConfig(server);
+        if (!config.ok()) return config.status();
+        return std::make_unique<lv::intake::IntakeService>(db, server, *std::move(config));
       });
 }

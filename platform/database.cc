@@ -82,7 +82,8 @@ CREATE TABLE feed_consumers (
   applied_create_time_us BIGINT NOT NULL,
   source_head BIGINT NOT NULL
 );
-)SQL", ""}};
+)SQL",
+           ""}};
 }
 
 // SOCI hands its connect string to libpq but also reads "backend://" prefixes itself, which mangles

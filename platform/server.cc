@@ -32,6 +32,12 @@ ABSL_FLAG(std::string, auth_mode, "dev",
 ABSL_FLAG(absl::Duration, watch_poll_interval, absl::Milliseconds(100),
           "how often an idle Watch stream checks its feed");
 ABSL_FLAG(absl::Duration, watch_heartbeat, absl::Seconds(5), "idle Watch heartbeat interval");
+// Peers: the services a service calls or consumes. Empty means "not connected"; the service
+// says in its log what it cannot do then.
+ABSL_FLAG(std::string, inspection_target, "",
+          "inspection-svc host:port (its change feed); empty = do not consume it");
+ABSL_FLAG(std::string, coaching_target, "",
+          "coaching-svc host:port (opening trajectories); empty = not connected");
 
 namespace lv::platform {
 
@@ -79,6 +85,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(absl::string_view service_name) {
   if (c.watch.heartbeat_interval <= absl::ZeroDuration()) {
     return InvalidFlag("watch_heartbeat", "must be > 0");
   }
+  c.inspection_target = absl::GetFlag(FLAGS_inspection_target);
+  c.coaching_target = absl::GetFlag(FLAGS_coaching_target);
   return c;
 }
 

@@ -27,6 +27,9 @@ struct ServerConfig {
   std::string log_level = "info";
   std::string auth_mode = "dev";
   WatchOptions watch;
+  // Peers (--inspection_target, --coaching_target); empty = not connected.
+  std::string inspection_target;
+  std::string coaching_target;
 };
 
 // Reads and validates the common flags. Errors name the flag.
