@@ -155,7 +155,8 @@ void CoachingService::AddPolicies(platform::PolicyTable& policy) const {
   policy.Allow(m("GetTrajectory"), readers);
   policy.Allow(m("ListTrajectories"), readers);
   policy.Allow(m("TransitionTrajectory"), {Role::kProjectLeader, Role::kCoach});
-  policy.Allow(m("HandOverTrajectory"), {Role::kProjectLeader});
+  // intake-svc hands over when the project leader rematches there.
+  policy.Allow(m("HandOverTrajectory"), {Role::kProjectLeader, Role::kService});
   policy.Allow(m("ExtendTrajectory"), {Role::kProjectLeader});
   policy.Allow(m("CloseTrajectory"), {Role::kProjectLeader, Role::kCoach});
   policy.Allow(m("CompleteAftercare"), {Role::kProjectLeader, Role::kCoach});

@@ -687,6 +687,7 @@ absl::StatusOr<std::vector<pb::EarlyWarning>> Intake::ListEarlyWarnings() {
       pb::EarlyWarning w;
       w.set_department(k.department);
       w.set_risk_signal(k.risk_signal);
+      w.set_possible_relapse(k.possible_relapse);
       int y = 0, m = 0, d = 0;
       if (std::sscanf(k.risk_date.c_str(), "%d-%d-%d", &y, &m, &d) == 3) {
         w.mutable_signal_date()->set_year(y);
@@ -776,7 +777,6 @@ absl::Status Intake::ApplyInspectionEvent(platform::Transaction& tx,
   }
   KnownDepartment k =
       IntakeStore::GetKnown(tx.sql(), department.name()).value_or(KnownDepartment());
-  const bool was_weak = IsWeak(k.verdict);
   k.department = department.name();
   k.brin = department.ref().brin();
   k.school_type = department.ref().school_type();
@@ -792,10 +792,12 @@ absl::Status Intake::ApplyInspectionEvent(platform::Transaction& tx,
   } else if (department.risk_signal() != common::RISK_SIGNAL_KIND_UNSPECIFIED) {
     k.risk_signal = department.risk_signal();
   }
-  // A new verdict or risk signal for a department that was supported before: possible relapse.
-  const bool signal = (verdict_event && event.type() == "inspection.verdict.recorded" &&
-                       IsWeak(k.verdict) && !was_weak) ||
-                      event.type() == "inspection.risk_signal.recorded";
+  // A new weak verdict (a new investigation) or a risk signal for a department supported before:
+  // possible relapse. intake does not follow coaching's feed, so it cannot tell a closed
+  // trajectory from a running one; coaching-svc marks the confirmed relapse on the trajectory.
+  const bool signal =
+      (verdict_event && event.type() == "inspection.verdict.recorded" && IsWeak(k.verdict)) ||
+      event.type() == "inspection.risk_signal.recorded";
   if (k.supported_before && signal && !k.possible_relapse) {
     k.possible_relapse = true;
     platform::LogInfo("intake.possible_relapse", {{"department", k.department}});

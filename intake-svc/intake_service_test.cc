@@ -245,6 +245,31 @@ TEST_F(IntakeServiceTest, ConfirmingAMatchOpensOneTrajectoryInCoaching) {
   EXPECT_EQ(CoachingTrajectories(), 1);
   EXPECT_EQ(Confirm(r, "coaches/c-3", &retried).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
+
+  // A new weak verdict for the supported department reaches intake through the feed as a
+  // possible relapse on the early-warning list.
+  auto insp = inspection::pb::InspectionService::NewStub(inspection_server_->Channel());
+  inspection::pb::RecordVerdictRequest push;
+  push.mutable_department()->set_brin("00CB");
+  push.mutable_department()->set_location("02");
+  push.mutable_department()->set_school_type(common::SCHOOL_TYPE_HAVO);
+  push.set_source_record_id("relapse-1");
+  push.mutable_verdict()->set_value(common::VERDICT_INSUFFICIENT);
+  push.mutable_verdict()->set_investigation_number("999001");
+  auto ictx = ContextAs("inspectorate", "i");
+  inspection::pb::Verdict recorded;
+  ASSERT_TRUE(insp->RecordVerdict(ictx.get(), push, &recorded).ok());
+  bool flagged = false;
+  for (int i = 0; i < 500 && !flagged; ++i) {
+    auto wctx = ContextAs("project_leader", "pl");
+    pb::ListEarlyWarningsResponse warnings;
+    ASSERT_TRUE(stub_->ListEarlyWarnings(wctx.get(), {}, &warnings).ok());
+    for (const auto& w : warnings.warnings()) {
+      flagged |= w.department() == "departments/00CB-02-havo" && w.possible_relapse();
+    }
+    if (!flagged) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(flagged);
 }
 
 // The coaching port with a switch: coaching-svc "down" until the test brings it back.

@@ -197,7 +197,7 @@ std::vector<KnownDepartment> IntakeStore::KnownAtRisk(soci::session& sql) {
   return KnownWhere(
       sql,
       absl::StrCat("risk_signal IN (", static_cast<int>(common::RISK_SIGNAL_KIND_NOTICE), ",",
-                   static_cast<int>(common::RISK_SIGNAL_KIND_WARNING), ")"),
+                   static_cast<int>(common::RISK_SIGNAL_KIND_WARNING), ") OR possible_relapse = 1"),
       nullptr);
 }
 

@@ -56,6 +56,7 @@ class IntakeStore {
   static std::optional<KnownDepartment> GetKnown(soci::session& sql, const std::string& department);
   static std::vector<KnownDepartment> KnownOfSchool(soci::session& sql, const std::string& brin);
   static std::vector<KnownDepartment> KnownWeak(soci::session& sql);
+  // Departments with a notice or warning, or flagged as a possible relapse.
   static std::vector<KnownDepartment> KnownAtRisk(soci::session& sql);
   static void UpsertKnown(soci::session& sql, const KnownDepartment& d);
 

@@ -25,6 +25,8 @@ for svc in inspection intake coaching reporting; do
   extra=()
   # coaching follows inspection's change feed (verdict changes during a trajectory).
   [ "$svc" = coaching ] && extra=(--inspection_target="127.0.0.1:${PORTS[inspection]}")
+  [ "$svc" = intake ] && extra=(--inspection_target="127.0.0.1:${PORTS[inspection]}"
+                                --coaching_target="127.0.0.1:${PORTS[coaching]}")
   "build/$svc-svc/$svc-svc" --listen="127.0.0.1:$port" --data_dir="$DATA_DIR" \
     --port_file="$RUN_DIR/$svc.port" "${extra[@]}" >"$RUN_DIR/$svc.log" 2>&1 &
   pids+=($!)

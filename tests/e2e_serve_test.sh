@@ -28,10 +28,12 @@ wait_port() {
 # inspection first: coaching consumes its change feed.
 start inspection
 wait_port inspection
-start intake
-start coaching --inspection_target="127.0.0.1:$(cat "$TMP/inspection.port")"
+INSPECTION="127.0.0.1:$(cat "$TMP/inspection.port")"
+start coaching --inspection_target="$INSPECTION"
+wait_port coaching
+start intake --inspection_target="$INSPECTION" --coaching_target="127.0.0.1:$(cat "$TMP/coaching.port")"
 start reporting
-for svc in intake coaching reporting; do wait_port "$svc"; done
+for svc in intake reporting; do wait_port "$svc"; done
 
 for svc in inspection intake coaching reporting; do
   port="$(cat "$TMP/$svc.port")"
@@ -98,6 +100,30 @@ for _ in $(seq 1 200); do
 done
 [ "$category" = '"category":"TRAJECTORY_CATEGORY_INSUFFICIENT"' ] || fail "category via the feed: $category"
 echo "ok: coaching trajectory, session, statement, and a verdict change through the inspection feed"
+
+# intake: the imported very-weak department is on the outreach list (inspection feed), it
+# registers, has its intake, and the confirmed match opens its trajectory in coaching-svc.
+export LV_TARGET="127.0.0.1:$(cat "$TMP/intake.port")" LV_TOKEN=dev.project_leader.e2e
+I=lerenverbeteren.intake.v1.IntakeService
+for _ in $(seq 1 200); do
+  "$LV" call --method=$I/ListOutreach | grep -q 'departments/00CB-02-havo' && break
+  sleep 0.05
+done
+"$LV" call --method=$I/ListOutreach | grep -q 'departments/00CB-02-havo' || fail "outreach list"
+"$LV" call --method=$I/CreateCoach --json='{"coach_id":"c-9","coach":{"display_name":"Coach nine",
+  "expertise":[{"theme":"SUPPORT_THEME_LESSON_QUALITY","level":3}],"school_types":["SCHOOL_TYPE_HAVO"],
+  "weekly_capacity":{"half_steps":"8"},"max_trajectories":3,"active":true}}' >/dev/null || fail "coach"
+"$LV" call --method=$I/CreateRegistration --json='{"request_id":"e2e-r1","registration":{
+  "school_brin":"00CB","channel":"CHANNEL_PROGRAMME_OUTREACH","contact":{"name":"E2E","role":"school leader"},
+  "departments":[{"department":"departments/00CB-02-havo"}]}}' >"$TMP/reg.json" || fail "register"
+R="$(grep -o '"name":"registrations/[^"]*"' "$TMP/reg.json" | head -1 | cut -d'"' -f4)"
+"$LV" call --method=$I/RecordIntake --json="{\"name\":\"$R\",\"intake\":{\"date\":$TODAY,
+  \"help_request\":\"lesson quality\",\"severity\":\"SEVERITY_HIGH\"}}" >/dev/null || fail "intake"
+"$LV" call --method=$I/ConfirmMatch --json="{\"registration\":\"$R\",\"coach\":\"coaches/c-9\"}" \
+  | grep -q '"state":"REGISTRATION_STATE_TRAJECTORY_OPENED"' || fail "confirm match"
+"$LV" call --target="127.0.0.1:$(cat "$TMP/coaching.port")" --method=$C/ListTrajectories \
+  | grep -q "\"match_id\":\"$R\"" || fail "no trajectory in coaching for $R"
+echo "ok: intake outreach, registration, intake and a confirmed match opening a trajectory"
 unset LV_TARGET LV_TOKEN
 
 for svc in inspection intake coaching reporting; do
