@@ -67,11 +67,11 @@ int Statement() {
 int RunCoaching(const std::vector<std::string>& args) {
   const std::string command = args.empty() ? "" : args[0];
   if (command == "statement") return Statement();
-  std::fprintf(stderr,
-               "lv coaching: commands: statement --name=trajectories/ID [--json_output]\n"
-               "  (every other method: lv call --method=lerenverbeteren.coaching.v1."
-               "CoachingService/<Method> --json='{...}')\n");
-  return 2;
+  if (command.empty() || command == "help") {
+    std::fprintf(stderr, "  %-22s %s\n", "statement",
+                 "a school's transparency statement as a table");
+  }
+  return RunCoachingAlias(args);
 }
 
 }  // namespace lv::cli

@@ -40,7 +40,9 @@ constexpr char kUsage[] =
     "  health   check a server's health (grpc.health.v1)\n"
     "  watch    print a service's change feed as JSON lines\n"
     "  inspection <command>   departments, verdicts, imports (lv inspection for the list)\n"
-    "  coaching statement     a school's transparency statement as a table\n"
+    "  intake <command>       registrations, coaches, matching, outreach (lv intake for the list)\n"
+    "  coaching <command>     trajectories, sessions, ledger, statement (lv coaching for the "
+    "list)\n"
     "  call     any unary method: --method=package.Service/Method --json='{...}'\n"
     "Flags may also be set as LV_<FLAG> environment variables (LV_TOKEN, LV_TARGET).";
 
@@ -103,6 +105,9 @@ int main(int argc, char** argv) {
   const std::string command = args[1];
   if (command == "health") return Health();
   if (command == "call") return lv::cli::RunCall();
+  if (command == "intake") {
+    return lv::cli::RunIntakeAlias(std::vector<std::string>(args.begin() + 2, args.end()));
+  }
   if (command == "coaching") {
     return lv::cli::RunCoaching(std::vector<std::string>(args.begin() + 2, args.end()));
   }

@@ -84,6 +84,8 @@ T="$(grep -o '"name":"trajectories/[^"]*"' "$TMP/open.json" | head -1 | cut -d'"
   | grep -q '"total_used":{"half_steps":"3"}' || fail "statement after one session"
 "$LV" call --token=dev.school.00AH --method=$C/GetTransparencyStatement --json="{\"name\":\"$T\"}" \
   2>/dev/null && fail "another school read the statement"
+"$LV" coaching ledger --token=dev.project_leader.e2e --parent="$T" \
+  | grep -q 'LEDGER_ENTRY_KIND_CONSUMPTION' || fail "ledger through lv coaching ledger"
 "$LV" coaching statement --token=dev.school.77XY --name="$T" | tee "$TMP/statement.txt" | grep -q "^total" \
   || fail "statement table: $(cat "$TMP/statement.txt")"
 "$LV" call --target="127.0.0.1:$(cat "$TMP/inspection.port")" --token=dev.inspectorate.e2e \
@@ -106,10 +108,10 @@ echo "ok: coaching trajectory, session, statement, and a verdict change through 
 export LV_TARGET="127.0.0.1:$(cat "$TMP/intake.port")" LV_TOKEN=dev.project_leader.e2e
 I=lerenverbeteren.intake.v1.IntakeService
 for _ in $(seq 1 200); do
-  "$LV" call --method=$I/ListOutreach | grep -q 'departments/00CB-02-havo' && break
+  "$LV" intake outreach | grep -q 'departments/00CB-02-havo' && break
   sleep 0.05
 done
-"$LV" call --method=$I/ListOutreach | grep -q 'departments/00CB-02-havo' || fail "outreach list"
+"$LV" intake outreach | grep -q 'departments/00CB-02-havo' || fail "outreach list"
 "$LV" call --method=$I/CreateCoach --json='{"coach_id":"c-9","coach":{"display_name":"Coach nine",
   "expertise":[{"theme":"SUPPORT_THEME_LESSON_QUALITY","level":3}],"school_types":["SCHOOL_TYPE_HAVO"],
   "weekly_capacity":{"half_steps":"8"},"max_trajectories":3,"active":true}}' >/dev/null || fail "coach"
