@@ -14,6 +14,7 @@
 #include "lerenverbeteren/coaching/v1/events.pb.h"
 #include "lerenverbeteren/inspection/v1/events.pb.h"
 #include "platform/errors.h"
+#include "platform/proto_util.h"
 #include "platform/status_macros.h"
 
 namespace lv::coaching {
@@ -22,13 +23,7 @@ namespace {
 using platform::Role;
 namespace inspection = ::lerenverbeteren::inspection::v1;
 
-google::protobuf::Timestamp Timestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t us = absl::ToUnixMicros(t);
-  ts.set_seconds(us / 1000000);
-  ts.set_nanos(static_cast<int32_t>(us % 1000000) * 1000);
-  return ts;
-}
+google::protobuf::Timestamp Timestamp(absl::Time t) { return platform::ToTimestamp(t); }
 
 common::Date ToDate(absl::CivilDay d) {
   common::Date out;
@@ -121,6 +116,25 @@ void Coaching::Save(platform::Transaction& tx, const std::string& id, pb::Trajec
   tx.Publish(event_type, t.name(), event);
 }
 
+absl::StatusOr<pb::Trajectory> Coaching::Mutate(const std::string& id, const Actor& actor,
+                                                bool check_actor, absl::string_view event_type,
+                                                const TrajectoryChange& change) {
+  pb::Trajectory out;
+  LV_RETURN_IF_ERROR(db_->Write(
+      [&](platform::Transaction& tx) -> absl::Status {
+        LV_ASSIGN_OR_RETURN(pb::Trajectory t, LoadForUpdate(tx, id));
+        if (check_actor) LV_RETURN_IF_ERROR(CheckCanAct(actor.principal, t));
+        std::vector<pb::LedgerEntry> grants;
+        std::string reason;
+        LV_RETURN_IF_ERROR(change(tx, t, &grants, &reason));
+        Save(tx, id, t, event_type, grants, reason);
+        out = t;
+        return absl::OkStatus();
+      },
+      actor.request_id));
+  return out;
+}
+
 absl::StatusOr<pb::Trajectory> Coaching::OpenTrajectory(const pb::OpenTrajectoryRequest& request,
                                                         const Actor& actor) {
   pb::Trajectory out;
@@ -188,15 +202,7 @@ absl::StatusOr<std::vector<pb::Trajectory>> Coaching::ListTrajectories(
   }
   int64_t before_us = INT64_MAX;
   std::string before_id;
-  if (!page_token.empty()) {
-    std::string raw;
-    std::vector<std::string> parts;
-    if (absl::WebSafeBase64Unescape(page_token, &raw)) parts = absl::StrSplit(raw, '|');
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &before_us)) {
-      return platform::FieldError("page_token", "is not a token this service issued");
-    }
-    before_id = parts[1];
-  }
+  LV_RETURN_IF_ERROR(platform::DecodePageToken(page_token, &before_us, &before_id));
   std::vector<pb::Trajectory> page;
   LV_RETURN_IF_ERROR(db_->Read([&](soci::session& sql) {
     page = CoachingStore::ListTrajectories(sql, filter, before_us, before_id, page_size + 1);
@@ -206,8 +212,8 @@ absl::StatusOr<std::vector<pb::Trajectory>> Coaching::ListTrajectories(
   if (static_cast<int>(page.size()) > page_size) {
     page.pop_back();
     const auto& last = page.back();
-    const int64_t us = last.open_time().seconds() * 1000000 + last.open_time().nanos() / 1000;
-    *next = absl::WebSafeBase64Escape(absl::StrCat(us, "|", last.name().substr(13)));
+    *next = platform::EncodePageToken(platform::TimestampMicros(last.open_time()),
+                                      last.name().substr(13));
   }
   return page;
 }
@@ -215,63 +221,54 @@ absl::StatusOr<std::vector<pb::Trajectory>> Coaching::ListTrajectories(
 absl::StatusOr<pb::Trajectory> Coaching::Transition(const std::string& id, pb::TrajectoryState to,
                                                     common::ImprovementStep step,
                                                     const std::string& reason, const Actor& actor) {
-  pb::Trajectory out;
-  LV_RETURN_IF_ERROR(db_->Write(
-      [&](platform::Transaction& tx) -> absl::Status {
-        LV_ASSIGN_OR_RETURN(pb::Trajectory t, LoadForUpdate(tx, id));
-        LV_RETURN_IF_ERROR(CheckCanAct(actor.principal, t));
+  return Mutate(
+      id, actor, /*check_actor=*/true, "coaching.trajectory.transitioned",
+      [&](platform::Transaction& tx, pb::Trajectory& t, std::vector<pb::LedgerEntry>* grants,
+          std::string* why) -> absl::Status {
         if (to == pb::TRAJECTORY_STATE_CLOSED || to == pb::TRAJECTORY_STATE_FINISHED ||
             to == pb::TRAJECTORY_STATE_EXTENDED) {
           return platform::FieldError(
               "to_state", "use CloseTrajectory, CompleteAftercare or ExtendTrajectory for that");
         }
-        std::vector<pb::LedgerEntry> grants;
         if (to != t.state()) {
           LV_RETURN_IF_ERROR(CheckTransition(t.state(), to));
           if (to == pb::TRAJECTORY_STATE_IN_REVIEW) {
-            grants = CoachingStore::AppendLedger(tx.sql(), id, ReviewGrant(policy_), tx.now());
+            *grants = CoachingStore::AppendLedger(tx.sql(), id, ReviewGrant(policy_), tx.now());
           }
           t.set_state(to);
         }
         if (step != common::IMPROVEMENT_STEP_UNSPECIFIED) t.set_improvement_step(step);
-        Save(tx, id, t, "coaching.trajectory.transitioned", grants, reason);
-        out = t;
+        *why = reason;
         return absl::OkStatus();
-      },
-      actor.request_id));
-  return out;
+      });
 }
 
 absl::StatusOr<pb::Trajectory> Coaching::HandOver(const std::string& id,
                                                   const std::string& new_coach,
                                                   const std::string& reason, const Actor& actor) {
-  pb::Trajectory out;
-  LV_RETURN_IF_ERROR(db_->Write(
-      [&](platform::Transaction& tx) -> absl::Status {
-        LV_ASSIGN_OR_RETURN(pb::Trajectory t, LoadForUpdate(tx, id));
-        if (!SupportRunning(t.state())) {
-          return absl::FailedPreconditionError(absl::StrCat(t.name(), " is ",
-                                                            pb::TrajectoryState_Name(t.state()),
-                                                            "; no handover after closing"));
-        }
-        if (CurrentCoach(t) == new_coach) {
-          return platform::FieldError("new_coach", "is already the coach");
-        }
-        for (auto& c : *t.mutable_coaches()) {
-          if (!c.has_end_time()) {
-            *c.mutable_end_time() = Timestamp(tx.now());
-            c.set_handover_reason(reason);
-          }
-        }
-        pb::CoachAssignment* next = t.add_coaches();
-        next->set_coach(new_coach);
-        *next->mutable_start_time() = Timestamp(tx.now());
-        Save(tx, id, t, "coaching.trajectory.handed_over", {}, reason);
-        out = t;
-        return absl::OkStatus();
-      },
-      actor.request_id));
-  return out;
+  return Mutate(id, actor, /*check_actor=*/false, "coaching.trajectory.handed_over",
+                [&](platform::Transaction& tx, pb::Trajectory& t, std::vector<pb::LedgerEntry>*,
+                    std::string* why) -> absl::Status {
+                  if (!SupportRunning(t.state())) {
+                    return absl::FailedPreconditionError(
+                        absl::StrCat(t.name(), " is ", pb::TrajectoryState_Name(t.state()),
+                                     "; no handover after closing"));
+                  }
+                  if (CurrentCoach(t) == new_coach) {
+                    return platform::FieldError("new_coach", "is already the coach");
+                  }
+                  for (auto& c : *t.mutable_coaches()) {
+                    if (!c.has_end_time()) {
+                      *c.mutable_end_time() = Timestamp(tx.now());
+                      c.set_handover_reason(reason);
+                    }
+                  }
+                  pb::CoachAssignment* next = t.add_coaches();
+                  next->set_coach(new_coach);
+                  *next->mutable_start_time() = Timestamp(tx.now());
+                  *why = reason;
+                  return absl::OkStatus();
+                });
 }
 
 absl::StatusOr<pb::Trajectory> Coaching::Extend(const std::string& id, const std::string& reason,
@@ -307,48 +304,38 @@ absl::StatusOr<pb::Trajectory> Coaching::Extend(const std::string& id, const std
 absl::StatusOr<pb::Trajectory> Coaching::Close(const std::string& id,
                                                const pb::ClosureAssessment& assessment,
                                                const Actor& actor) {
-  pb::Trajectory out;
-  LV_RETURN_IF_ERROR(db_->Write(
-      [&](platform::Transaction& tx) -> absl::Status {
-        LV_ASSIGN_OR_RETURN(pb::Trajectory t, LoadForUpdate(tx, id));
-        LV_RETURN_IF_ERROR(CheckCanAct(actor.principal, t));
-        LV_RETURN_IF_ERROR(CheckTransition(t.state(), pb::TRAJECTORY_STATE_CLOSED));
-        t.set_state(pb::TRAJECTORY_STATE_CLOSED);
-        *t.mutable_closure() = assessment;
-        *t.mutable_close_time() = Timestamp(tx.now());
-        const absl::CivilDay today = Today();
-        const absl::CivilMonth due_month =
-            absl::CivilMonth(today.year(), today.month()) + policy_.aftercare_months();
-        absl::CivilDay due(due_month.year(), due_month.month(), today.day());
-        if (due.month() != due_month.month()) {  // 31 August + 6 months: end of February
-          due = absl::CivilDay(due_month.year(), due_month.month() + 1, 1) - 1;
-        }
-        *t.mutable_aftercare_due_date() = ToDate(due);
-        Save(tx, id, t, "coaching.trajectory.closed", {}, assessment.summary());
-        out = t;
-        return absl::OkStatus();
-      },
-      actor.request_id));
-  return out;
+  return Mutate(id, actor, /*check_actor=*/true, "coaching.trajectory.closed",
+                [&](platform::Transaction& tx, pb::Trajectory& t, std::vector<pb::LedgerEntry>*,
+                    std::string* why) -> absl::Status {
+                  LV_RETURN_IF_ERROR(CheckTransition(t.state(), pb::TRAJECTORY_STATE_CLOSED));
+                  t.set_state(pb::TRAJECTORY_STATE_CLOSED);
+                  *t.mutable_closure() = assessment;
+                  *t.mutable_close_time() = Timestamp(tx.now());
+                  const absl::CivilDay today = Today();
+                  const absl::CivilMonth due_month =
+                      absl::CivilMonth(today.year(), today.month()) + policy_.aftercare_months();
+                  absl::CivilDay due(due_month.year(), due_month.month(), today.day());
+                  if (due.month() != due_month.month()) {  // 31 August + 6 months: 28/29 Feb
+                    due = absl::CivilDay(due_month.year(), due_month.month() + 1, 1) - 1;
+                  }
+                  *t.mutable_aftercare_due_date() = ToDate(due);
+                  *why = assessment.summary();
+                  return absl::OkStatus();
+                });
 }
 
 absl::StatusOr<pb::Trajectory> Coaching::CompleteAftercare(const std::string& id,
                                                            const std::string& outcome,
                                                            const Actor& actor) {
-  pb::Trajectory out;
-  LV_RETURN_IF_ERROR(db_->Write(
-      [&](platform::Transaction& tx) -> absl::Status {
-        LV_ASSIGN_OR_RETURN(pb::Trajectory t, LoadForUpdate(tx, id));
-        LV_RETURN_IF_ERROR(CheckCanAct(actor.principal, t));
-        LV_RETURN_IF_ERROR(CheckTransition(t.state(), pb::TRAJECTORY_STATE_FINISHED));
-        t.set_state(pb::TRAJECTORY_STATE_FINISHED);
-        t.set_aftercare_outcome(outcome);
-        Save(tx, id, t, "coaching.trajectory.aftercare_completed", {}, outcome);
-        out = t;
-        return absl::OkStatus();
-      },
-      actor.request_id));
-  return out;
+  return Mutate(id, actor, /*check_actor=*/true, "coaching.trajectory.aftercare_completed",
+                [&](platform::Transaction&, pb::Trajectory& t, std::vector<pb::LedgerEntry>*,
+                    std::string* why) -> absl::Status {
+                  LV_RETURN_IF_ERROR(CheckTransition(t.state(), pb::TRAJECTORY_STATE_FINISHED));
+                  t.set_state(pb::TRAJECTORY_STATE_FINISHED);
+                  t.set_aftercare_outcome(outcome);
+                  *why = outcome;
+                  return absl::OkStatus();
+                });
 }
 
 absl::StatusOr<std::vector<pb::Trajectory>> Coaching::ListDueAftercare(int within_days) {
@@ -642,44 +629,33 @@ absl::StatusOr<pb::Evaluation> Coaching::SubmitEvaluation(const std::string& id,
 absl::StatusOr<pb::Trajectory> Coaching::RecordReview(const std::string& id,
                                                       const pb::Review& review,
                                                       const Actor& actor) {
-  pb::Trajectory out;
-  LV_RETURN_IF_ERROR(db_->Write(
-      [&](platform::Transaction& tx) -> absl::Status {
-        LV_ASSIGN_OR_RETURN(pb::Trajectory t, LoadForUpdate(tx, id));
-        LV_RETURN_IF_ERROR(CheckCanAct(actor.principal, t));
-        if (!SupportRunning(t.state())) {
-          return absl::FailedPreconditionError(absl::StrCat(t.name(), " is not running"));
-        }
-        bool intended = false;
-        for (const auto& c : review.coaches()) intended |= EverCoached(t, c);
-        if (!intended) {
-          return platform::FieldError("review.coaches",
-                                      "one of the two must be the trajectory's (intended) coach");
-        }
-        *t.add_reviews() = review;
-        Save(tx, id, t, "coaching.trajectory.review_recorded", {}, "");
-        out = t;
-        return absl::OkStatus();
-      },
-      actor.request_id));
-  return out;
+  return Mutate(id, actor, /*check_actor=*/true, "coaching.trajectory.review_recorded",
+                [&](platform::Transaction&, pb::Trajectory& t, std::vector<pb::LedgerEntry>*,
+                    std::string*) -> absl::Status {
+                  if (!SupportRunning(t.state())) {
+                    return absl::FailedPreconditionError(absl::StrCat(t.name(), " is not running"));
+                  }
+                  bool intended = false;
+                  for (const auto& c : review.coaches()) intended |= EverCoached(t, c);
+                  if (!intended) {
+                    return platform::FieldError(
+                        "review.coaches",
+                        "one of the two must be the trajectory's (intended) coach");
+                  }
+                  *t.add_reviews() = review;
+                  return absl::OkStatus();
+                });
 }
 
 absl::StatusOr<pb::Trajectory> Coaching::RecordProgressTalk(const std::string& id,
                                                             const pb::ProgressTalk& talk,
                                                             const Actor& actor) {
-  pb::Trajectory out;
-  LV_RETURN_IF_ERROR(db_->Write(
-      [&](platform::Transaction& tx) -> absl::Status {
-        LV_ASSIGN_OR_RETURN(pb::Trajectory t, LoadForUpdate(tx, id));
-        LV_RETURN_IF_ERROR(CheckCanAct(actor.principal, t));
-        *t.add_progress_talks() = talk;
-        Save(tx, id, t, "coaching.trajectory.progress_talk_recorded", {}, "");
-        out = t;
-        return absl::OkStatus();
-      },
-      actor.request_id));
-  return out;
+  return Mutate(id, actor, /*check_actor=*/true, "coaching.trajectory.progress_talk_recorded",
+                [&](platform::Transaction&, pb::Trajectory& t, std::vector<pb::LedgerEntry>*,
+                    std::string*) -> absl::Status {
+                  *t.add_progress_talks() = talk;
+                  return absl::OkStatus();
+                });
 }
 
 absl::StatusOr<std::vector<pb::DueRestoration>> Coaching::ListDueRestorations(

@@ -3,6 +3,7 @@
 // coaching-svc's use cases: a trajectory's life, its entitlement ledger, sessions and what the
 // school sees. Decides transactions and events; storage only through CoachingStore; no gRPC.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -104,6 +105,14 @@ class Coaching {
                                     const lerenverbeteren::common::v1::ChangeEvent& event);
 
  private:
+  // One change of one trajectory: load under its lock, check the actor (when asked), apply, save
+  // and publish `event_type` with the grants the change wrote and its reason.
+  using TrajectoryChange =
+      std::function<absl::Status(platform::Transaction&, pb::Trajectory&,
+                                 std::vector<pb::LedgerEntry>* grants, std::string* reason)>;
+  absl::StatusOr<pb::Trajectory> Mutate(const std::string& id, const Actor& actor, bool check_actor,
+                                        absl::string_view event_type,
+                                        const TrajectoryChange& change);
   // Loads a trajectory under its lock for a change; NOT_FOUND when missing.
   absl::StatusOr<pb::Trajectory> LoadForUpdate(platform::Transaction& tx, const std::string& id);
   absl::Time Now() const { return clock_->Now(); }

@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "platform/proto_util.h"
 
 namespace lv::coaching {
 namespace {
@@ -11,16 +12,10 @@ namespace {
 using platform::RowInt64;
 using platform::RowString;
 
-std::string Encode(const google::protobuf::Message& m) {
-  return absl::Base64Escape(m.SerializeAsString());
-}
-
+std::string Encode(const google::protobuf::Message& m) { return platform::EncodeRecord(m); }
 template <typename M>
 M Decode(const std::string& text) {
-  M m;
-  std::string raw;
-  if (absl::Base64Unescape(text, &raw)) m.ParseFromString(raw);
-  return m;
+  return platform::DecodeRecord<M>(text);
 }
 
 std::string CurrentCoach(const pb::Trajectory& t) {

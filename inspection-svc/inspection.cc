@@ -12,6 +12,7 @@
 #include "inspection-svc/verdict_rules.h"
 #include "platform/errors.h"
 #include "platform/logging.h"
+#include "platform/proto_util.h"
 #include "platform/status_macros.h"
 
 namespace lv::inspection {
@@ -33,13 +34,7 @@ std::string RandomHex(int digits) {
   return absl::StrFormat("%0*x", digits, rng() & ((1ULL << (4 * digits)) - 1));
 }
 
-google::protobuf::Timestamp Timestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t us = absl::ToUnixMicros(t);
-  ts.set_seconds(us / 1000000);
-  ts.set_nanos(static_cast<int32_t>(us % 1000000) * 1000);
-  return ts;
-}
+google::protobuf::Timestamp Timestamp(absl::Time t) { return platform::ToTimestamp(t); }
 
 std::string IdOf(const pb::Department& d) {
   return d.name().substr(std::string("departments/").size());
@@ -686,15 +681,7 @@ absl::StatusOr<std::vector<pb::ImportRun>> Inspection::ListImportRuns(const std:
                                                                       std::string* next) {
   int64_t before_us = INT64_MAX;
   std::string before_id;
-  if (!page_token.empty()) {
-    std::string raw;
-    std::vector<std::string> parts;
-    if (absl::WebSafeBase64Unescape(page_token, &raw)) parts = absl::StrSplit(raw, '|');
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &before_us)) {
-      return platform::FieldError("page_token", "is not a token this service issued");
-    }
-    before_id = parts[1];
-  }
+  LV_RETURN_IF_ERROR(platform::DecodePageToken(page_token, &before_us, &before_id));
   std::vector<pb::ImportRun> runs;
   LV_RETURN_IF_ERROR(db_->Read([&](soci::session& sql) {
     runs = InspectionStore::ListImportRuns(sql, before_us, before_id, page_size + 1);
@@ -704,9 +691,8 @@ absl::StatusOr<std::vector<pb::ImportRun>> Inspection::ListImportRuns(const std:
   if (static_cast<int>(runs.size()) > page_size) {
     runs.pop_back();
     const pb::ImportRun& last = runs.back();
-    const int64_t us = last.start_time().seconds() * 1000000 + last.start_time().nanos() / 1000;
-    *next = absl::WebSafeBase64Escape(
-        absl::StrCat(us, "|", last.name().substr(std::string("importRuns/").size())));
+    *next = platform::EncodePageToken(platform::TimestampMicros(last.start_time()),
+                                      last.name().substr(std::string("importRuns/").size()));
   }
   return runs;
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "inspection-svc/department_key.h"
+#include "platform/proto_util.h"
 
 namespace lv::inspection {
 namespace {
@@ -14,16 +15,10 @@ using platform::RowString;
 
 constexpr long long kWriteLockKey = 0x4c56494e53;  // "LVINS"
 
-std::string Encode(const google::protobuf::Message& m) {
-  return absl::Base64Escape(m.SerializeAsString());
-}
-
+std::string Encode(const google::protobuf::Message& m) { return platform::EncodeRecord(m); }
 template <typename M>
 M Decode(const std::string& text) {
-  M m;
-  std::string raw;
-  if (absl::Base64Unescape(text, &raw)) m.ParseFromString(raw);
-  return m;
+  return platform::DecodeRecord<M>(text);
 }
 
 google::protobuf::Timestamp ToTimestamp(int64_t us) {

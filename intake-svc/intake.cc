@@ -14,6 +14,7 @@
 #include "lerenverbeteren/intake/v1/events.pb.h"
 #include "platform/errors.h"
 #include "platform/logging.h"
+#include "platform/proto_util.h"
 #include "platform/status_macros.h"
 
 namespace lv::intake {
@@ -23,17 +24,9 @@ using platform::Role;
 namespace inspection = ::lerenverbeteren::inspection::v1;
 namespace coaching = ::lerenverbeteren::coaching::v1;
 
-google::protobuf::Timestamp Timestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t us = absl::ToUnixMicros(t);
-  ts.set_seconds(us / 1000000);
-  ts.set_nanos(static_cast<int32_t>(us % 1000000) * 1000);
-  return ts;
-}
+google::protobuf::Timestamp Timestamp(absl::Time t) { return platform::ToTimestamp(t); }
 
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
+using platform::FromTimestamp;
 
 std::string DateText(const common::Date& d) {
   return d.year() == 0 ? "" : absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
@@ -235,15 +228,7 @@ absl::StatusOr<std::vector<pb::Registration>> Intake::ListRegistrations(
     const platform::Principal& viewer, std::string* next) {
   int64_t before_us = INT64_MAX;
   std::string before_id;
-  if (!page_token.empty()) {
-    std::string raw;
-    std::vector<std::string> parts;
-    if (absl::WebSafeBase64Unescape(page_token, &raw)) parts = absl::StrSplit(raw, '|');
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &before_us)) {
-      return platform::FieldError("page_token", "is not a token this service issued");
-    }
-    before_id = parts[1];
-  }
+  LV_RETURN_IF_ERROR(platform::DecodePageToken(page_token, &before_us, &before_id));
   std::vector<pb::Registration> out;
   next->clear();
   // Rows a viewer may not see are skipped; pages may then hold fewer than page_size.
@@ -253,8 +238,8 @@ absl::StatusOr<std::vector<pb::Registration>> Intake::ListRegistrations(
     if (more) page.pop_back();
     if (more && !page.empty()) {
       const auto& last = page.back();
-      const int64_t us = last.create_time().seconds() * 1000000 + last.create_time().nanos() / 1000;
-      *next = absl::WebSafeBase64Escape(absl::StrCat(us, "|", last.name().substr(14)));
+      *next = platform::EncodePageToken(platform::TimestampMicros(last.create_time()),
+                                        last.name().substr(14));
     }
     for (auto& r : page) {
       if (CheckCanSee(viewer, r).ok()) out.push_back(std::move(r));

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "grpcpp/create_channel.h"
+#include "inspection-svc/inspection_feed.h"
 #include "lerenverbeteren/coaching/v1/coaching_service.grpc.pb.h"
 #include "lerenverbeteren/inspection/v1/inspection_service.grpc.pb.h"
 #include "platform/call_gate.h"
@@ -193,15 +194,8 @@ void IntakeService::StartBackground() {
                       {{"source", "inspection"}, {"why", "--inspection_target is not set"}});
     return;
   }
-  namespace insp = ::lerenverbeteren::inspection::v1;
-  auto stub = std::shared_ptr<insp::InspectionService::Stub>(insp::InspectionService::NewStub(
-      grpc::CreateChannel(config_.inspection_target, grpc::InsecureChannelCredentials())));
-  platform::FeedConsumer::Options options;
-  options.source = "inspection";
-  options.holder = config_.replica_id;
-  options.bearer_token = "dev.service.intake";
-  inspection_feed_ = std::make_unique<platform::FeedConsumer>(
-      db_, options, platform::MakeWatchOpener<insp::WatchRequest, insp::WatchResponse>(stub),
+  inspection_feed_ = inspection::NewInspectionFeedConsumer(
+      db_, config_.inspection_target, "intake", config_.replica_id,
       [this](platform::Transaction& tx, const platform::ChangeEvent& e) {
         return intake_.ApplyInspectionEvent(tx, e);
       });

@@ -3,6 +3,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "platform/proto_util.h"
 
 namespace lv::intake {
 namespace {
@@ -10,16 +11,10 @@ namespace {
 using platform::RowInt64;
 using platform::RowString;
 
-std::string Encode(const google::protobuf::Message& m) {
-  return absl::Base64Escape(m.SerializeAsString());
-}
-
+std::string Encode(const google::protobuf::Message& m) { return platform::EncodeRecord(m); }
 template <typename M>
 M Decode(const std::string& text) {
-  M m;
-  std::string raw;
-  if (absl::Base64Unescape(text, &raw)) m.ParseFromString(raw);
-  return m;
+  return platform::DecodeRecord<M>(text);
 }
 
 constexpr char kKnownColumns[] =

@@ -1,0 +1,20 @@
+#pragma once
+
+// For services that follow inspection-svc's change feed (coaching, intake, reporting): one
+// consumer, set up the same way everywhere.
+
+#include <memory>
+#include <string>
+
+#include "platform/feed_consumer.h"
+
+namespace lv::inspection {
+
+// A consumer of inspection-svc's feed at `target` (host:port), applying with `apply` in the
+// caller's database. `service` names the caller (its token and log lines); `replica_id` holds the
+// lease. Start() it once the server is up.
+std::unique_ptr<platform::FeedConsumer> NewInspectionFeedConsumer(
+    platform::Database* db, const std::string& target, const std::string& service,
+    const std::string& replica_id, platform::FeedConsumer::ApplyFn apply);
+
+}  // namespace lv::inspection
