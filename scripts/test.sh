@@ -11,5 +11,6 @@ node_modules/.bin/buf lint
 echo "buf lint: clean"
 
 echo "== tests"
-# pg_virtualenv refuses to run as root without a user to switch to; it exports PGHOST etc.
-pg_virtualenv -- ctest --test-dir build --output-on-failure --parallel "$(nproc)" "$@"
+# pg_virtualenv starts a throw-away cluster and exports PGHOST etc.; -t keeps that cluster in a
+# temporary directory, so a cluster left behind by an interrupted run can never block this one.
+pg_virtualenv -t -- ctest --test-dir build --output-on-failure --parallel "$(nproc)" "$@"
