@@ -46,7 +46,9 @@ class IntakeServiceTest : public ::testing::Test {
     ASSERT_TRUE(
         importer.ImportFile(Fixture(), {}, {{platform::Role::kProjectLeader, "pl"}, "t"}).ok());
     inspection_ = std::make_unique<inspection::InspectionService>(inspection_db_.get(), server);
-    inspection_server_ = std::make_unique<platform::testing::TestServer>(inspection_.get(), watch_);
+    inspection_server_ =
+        std::make_unique<platform::testing::TestServer>(inspection_.get(), server.watch);
+    server.watch = platform::testing::TestServer::FastWatch();  // each server its own drain flag
     ASSERT_TRUE(inspection_server_->status().ok());
     // coaching-svc.
     coaching_db_ = *platform::testing::NewTestDatabase(engine, &platform::RealClock());
@@ -54,7 +56,9 @@ class IntakeServiceTest : public ::testing::Test {
     coaching::CoachingConfig cc;
     cc.policy = *coaching::ParsePolicy(coaching::DefaultPolicyText());
     coaching_ = std::make_unique<coaching::CoachingService>(coaching_db_.get(), server, cc);
-    coaching_server_ = std::make_unique<platform::testing::TestServer>(coaching_.get(), watch_);
+    coaching_server_ =
+        std::make_unique<platform::testing::TestServer>(coaching_.get(), server.watch);
+    server.watch = platform::testing::TestServer::FastWatch();
     ASSERT_TRUE(coaching_server_->status().ok());
     // intake-svc, consuming inspection and calling coaching.
     db_ = *platform::testing::NewTestDatabase(engine, &clock_);
@@ -64,7 +68,7 @@ class IntakeServiceTest : public ::testing::Test {
     config.coaching_target = absl::StrCat("127.0.0.1:", coaching_server_->port());
     config.replica_id = "test";
     service_ = std::make_unique<IntakeService>(db_.get(), server, config, &clock_);
-    server_ = std::make_unique<platform::testing::TestServer>(service_.get(), watch_);
+    server_ = std::make_unique<platform::testing::TestServer>(service_.get(), server.watch);
     ASSERT_TRUE(server_->status().ok());
     stub_ = pb::IntakeService::NewStub(server_->Channel());
     // The inspection feed has reached intake once the very-weak department is on the worklist.

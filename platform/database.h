@@ -28,7 +28,7 @@ struct Migration {
   std::string sql;
   // "" for both engines, or "sqlite" / "postgres" for a migration only that engine runs (the
   // other engine's file of the same version does the same in its own dialect).
-  std::string dialect;
+  std::string dialect = "";
 };
 
 // An event waiting in a transaction; it reaches the outbox only if the transaction commits.

@@ -37,7 +37,8 @@ ABSL_FLAG(absl::Duration, watch_heartbeat, absl::Seconds(5), "idle Watch heartbe
 ABSL_FLAG(std::string, inspection_target, "",
           "inspection-svc host:port (its change feed); empty = do not consume it");
 ABSL_FLAG(std::string, coaching_target, "",
-          "coaching-svc host:port (opening trajectories); empty = not connected");
+          "coaching-svc host:port (opening trajectories, its feed); empty = not connected");
+ABSL_FLAG(std::string, intake_target, "", "intake-svc host:port (its feed); empty = not connected");
 
 namespace lv::platform {
 
@@ -87,6 +88,7 @@ absl::StatusOr<ServerConfig> LoadServerConfig(absl::string_view service_name) {
   }
   c.inspection_target = absl::GetFlag(FLAGS_inspection_target);
   c.coaching_target = absl::GetFlag(FLAGS_coaching_target);
+  c.intake_target = absl::GetFlag(FLAGS_intake_target);
   return c;
 }
 

@@ -30,6 +30,7 @@ struct ServerConfig {
   // Peers (--inspection_target, --coaching_target); empty = not connected.
   std::string inspection_target;
   std::string coaching_target;
+  std::string intake_target;
 };
 
 // Reads and validates the common flags. Errors name the flag.

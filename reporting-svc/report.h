@@ -1,0 +1,72 @@
+#pragma once
+
+// The programme report computed from the read model: the tables of the 2020 evaluation report
+// (chapters 3-4), a CSV rendering and SVG charts. Pure: no SQL, no gRPC.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "lerenverbeteren/reporting/v1/reporting_service.pb.h"
+
+namespace lv::reporting {
+
+namespace pb = ::lerenverbeteren::reporting::v1;
+namespace common = ::lerenverbeteren::common::v1;
+
+struct TrajectoryRow {
+  std::string id;
+  std::string school_brin;
+  std::string board_number;
+  std::string coach;
+  common::TrajectoryCategory start_category = common::TRAJECTORY_CATEGORY_UNSPECIFIED;
+  int state = 0;  // coaching.v1.TrajectoryState
+  std::optional<absl::CivilDay> start;
+  std::optional<absl::CivilDay> close;
+  int extensions = 0;
+  int reviews = 0;
+  bool relapsed = false;
+  std::vector<common::SchoolType> department_types;  // one per department
+};
+
+struct SessionRow {
+  std::string trajectory;
+  int64_t half_steps = 0;
+  bool cancelled = false;
+  std::string coach;
+};
+
+struct EvaluationRow {
+  std::string trajectory;
+  bool school_leadership = false;  // else the coach
+  int overall = 0, results_achieved = 0, fit_with_request = 0, added_value = 0;
+};
+
+struct OutreachRow {
+  bool contacted = false;
+  bool declined = false;
+  std::string decline_reason;
+  bool registered = false;
+};
+
+struct ReadModel {
+  std::vector<TrajectoryRow> trajectories;
+  std::vector<SessionRow> sessions;
+  std::vector<EvaluationRow> evaluations;
+  std::vector<OutreachRow> outreach;
+};
+
+// The school type of a department id "BRIN-LOC-token" (havo, vwo, vmbogt, ...).
+common::SchoolType SchoolTypeOfDepartment(const std::string& department_name);
+
+pb::ProgrammeReport BuildReport(const ReadModel& model, const pb::ReportFilter& filter);
+
+// One CSV (RFC 4180): section,key,column,value rows, so every table fits one file.
+std::string ReportCsv(const pb::ProgrammeReport& report);
+
+// An SVG chart of the report. Hand-written SVG: a few rectangles and labels need no library,
+// and Debian's plotting libraries would pull a toolkit into a service.
+std::string RenderChartSvg(const pb::ProgrammeReport& report, pb::ChartKind kind);
+
+}  // namespace lv::reporting

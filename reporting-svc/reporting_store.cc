@@ -1,0 +1,195 @@
+#include "reporting-svc/reporting_store.h"
+
+#include "absl/strings/str_format.h"
+
+namespace lv::reporting {
+namespace {
+
+using platform::RowInt64;
+using platform::RowString;
+namespace coaching = ::lerenverbeteren::coaching::v1;
+
+std::string Day(const common::Date& d) {
+  return d.year() == 0 ? "" : absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+}
+
+std::string Day(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0) return "";
+  const absl::CivilDay d =
+      absl::ToCivilDay(absl::FromUnixSeconds(t.seconds()), absl::UTCTimeZone());
+  return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day());
+}
+
+std::optional<absl::CivilDay> ParseDay(const std::string& s) {
+  int y = 0, m = 0, d = 0;
+  if (std::sscanf(s.c_str(), "%d-%d-%d", &y, &m, &d) != 3) return std::nullopt;
+  return absl::CivilDay(y, m, d);
+}
+
+std::string CurrentCoach(const coaching::Trajectory& t) {
+  for (auto it = t.coaches().rbegin(); it != t.coaches().rend(); ++it) {
+    if (!it->has_end_time()) return it->coach();
+  }
+  return "";
+}
+
+}  // namespace
+
+void ReportingStore::UpsertTrajectory(soci::session& sql, const coaching::Trajectory& t,
+                                      bool opened) {
+  const std::string id = t.name().substr(13);
+  std::string start = Day(t.start_date()), close = Day(t.close_time()), coach = CurrentCoach(t);
+  int category = t.category(), state = t.state(), extensions = t.extension_count(),
+      reviews = t.reviews_size(), relapsed = t.relapsed() ? 1 : 0;
+  // The category a trajectory started with is what the programme reports count by; later
+  // changes (a stricter verdict during support) keep it.
+  sql << "INSERT INTO rm_trajectories (id, school_brin, board_number, start_category, category, "
+         "state, start_day, close_day, extensions, reviews, relapsed, coach) VALUES (:id, :b, :bn, "
+         ":sc, :c, :s, :sd, :cd, :e, :r, :rl, :co) ON CONFLICT (id) DO UPDATE SET category = "
+         "excluded.category, state = excluded.state, start_day = excluded.start_day, close_day = "
+         "excluded.close_day, extensions = excluded.extensions, reviews = excluded.reviews, "
+         "relapsed = excluded.relapsed, coach = excluded.coach",
+      soci::use(id), soci::use(t.school_brin()), soci::use(t.board_number()), soci::use(category),
+      soci::use(category), soci::use(state), soci::use(start), soci::use(close),
+      soci::use(extensions), soci::use(reviews), soci::use(relapsed), soci::use(coach);
+  if (!opened) return;
+  for (const auto& d : t.departments()) {
+    int type = SchoolTypeOfDepartment(d.department());
+    sql << "INSERT INTO rm_trajectory_departments (trajectory_id, department, school_type) VALUES "
+           "(:t, :d, :s) ON CONFLICT (trajectory_id, department) DO NOTHING",
+        soci::use(id), soci::use(d.department()), soci::use(type);
+  }
+}
+
+void ReportingStore::UpsertSession(soci::session& sql, const std::string& trajectory_id,
+                                   const coaching::Session& s) {
+  long long half = s.half_days().half_steps();
+  int state = s.state();
+  std::string coach = s.coaches().empty() ? "" : s.coaches(0);
+  sql << "INSERT INTO rm_sessions (name, trajectory_id, half_steps, state, coach) VALUES (:n, :t, "
+         ":h, :s, :c) ON CONFLICT (name) DO UPDATE SET half_steps = excluded.half_steps, state = "
+         "excluded.state, coach = excluded.coach",
+      soci::use(s.name()), soci::use(trajectory_id), soci::use(half), soci::use(state),
+      soci::use(coach);
+}
+
+void ReportingStore::InsertLedger(soci::session& sql, const std::string& trajectory_id,
+                                  const coaching::LedgerEntry& e) {
+  int pot = e.pot(), kind = e.kind();
+  long long half = e.half_days().half_steps(), cents = e.school_cost().cents();
+  sql << "INSERT INTO rm_ledger (name, trajectory_id, pot, kind, half_steps, cost_cents) VALUES "
+         "(:n, :t, :p, :k, :h, :c) ON CONFLICT (name) DO NOTHING",
+      soci::use(e.name()), soci::use(trajectory_id), soci::use(pot), soci::use(kind),
+      soci::use(half), soci::use(cents);
+}
+
+void ReportingStore::UpsertEvaluation(soci::session& sql, const std::string& trajectory_id,
+                                      const coaching::Evaluation& e) {
+  int respondent = e.respondent(), o = e.overall(), r = e.results_achieved(),
+      f = e.fit_with_request(), a = e.added_value_of_coach();
+  sql << "INSERT INTO rm_evaluations (name, trajectory_id, respondent, overall, results_achieved, "
+         "fit_with_request, added_value) VALUES (:n, :t, :r, :o, :ra, :f, :a) ON CONFLICT (name) "
+         "DO UPDATE SET overall = excluded.overall, results_achieved = excluded.results_achieved, "
+         "fit_with_request = excluded.fit_with_request, added_value = excluded.added_value",
+      soci::use(e.name()), soci::use(trajectory_id), soci::use(respondent), soci::use(o),
+      soci::use(r), soci::use(f), soci::use(a);
+}
+
+void ReportingStore::UpsertOutreach(soci::session& sql,
+                                    const lerenverbeteren::intake::v1::OutreachEntry& e) {
+  int contacted = e.contacts_size() > 0 ? 1 : 0, declined = e.declined() ? 1 : 0;
+  std::string reason =
+      e.declined() ? lerenverbeteren::intake::v1::DeclineReason_Name(e.decline_reason()) : "";
+  sql << "INSERT INTO rm_outreach (department, contacted, declined, decline_reason, registration) "
+         "VALUES (:d, :c, :dc, :r, '') ON CONFLICT (department) DO UPDATE SET contacted = "
+         "excluded.contacted, declined = excluded.declined, decline_reason = "
+         "excluded.decline_reason",
+      soci::use(e.department()), soci::use(contacted), soci::use(declined), soci::use(reason);
+}
+
+void ReportingStore::MarkOutreachRegistered(soci::session& sql, const std::string& department,
+                                            const std::string& registration) {
+  sql << "UPDATE rm_outreach SET registration = :r WHERE department = :d", soci::use(registration),
+      soci::use(department);
+}
+
+ReadModel ReportingStore::Load(soci::session& sql) {
+  ReadModel m;
+  std::map<std::string, size_t> index;
+  soci::rowset<soci::row> ts =
+      (sql.prepare
+       << "SELECT id, school_brin, board_number, start_category, state, start_day, "
+          "close_day, extensions, reviews, relapsed, coach FROM rm_trajectories ORDER BY id");
+  for (const auto& r : ts) {
+    TrajectoryRow t;
+    t.id = RowString(r, 0);
+    t.school_brin = RowString(r, 1);
+    t.board_number = RowString(r, 2);
+    t.start_category = static_cast<common::TrajectoryCategory>(RowInt64(r, 3));
+    t.state = static_cast<int>(RowInt64(r, 4));
+    t.start = ParseDay(RowString(r, 5));
+    t.close = ParseDay(RowString(r, 6));
+    t.extensions = static_cast<int>(RowInt64(r, 7));
+    t.reviews = static_cast<int>(RowInt64(r, 8));
+    t.relapsed = RowInt64(r, 9) != 0;
+    t.coach = RowString(r, 10);
+    index[t.id] = m.trajectories.size();
+    m.trajectories.push_back(std::move(t));
+  }
+  soci::rowset<soci::row> ds =
+      (sql.prepare << "SELECT trajectory_id, school_type FROM rm_trajectory_departments");
+  for (const auto& r : ds) {
+    auto it = index.find(RowString(r, 0));
+    if (it != index.end()) {
+      m.trajectories[it->second].department_types.push_back(
+          static_cast<common::SchoolType>(RowInt64(r, 1)));
+    }
+  }
+  // A review shows in the ledger (its co-financed grant) even when no findings were recorded.
+  int review_pot = coaching::ENTITLEMENT_POT_REVIEW;
+  soci::rowset<soci::row> reviewed =
+      (sql.prepare << "SELECT DISTINCT trajectory_id FROM rm_ledger WHERE pot = :p",
+       soci::use(review_pot));
+  for (const auto& r : reviewed) {
+    auto it = index.find(RowString(r, 0));
+    if (it != index.end()) {
+      m.trajectories[it->second].reviews = std::max(m.trajectories[it->second].reviews, 1);
+    }
+  }
+  soci::rowset<soci::row> ss =
+      (sql.prepare << "SELECT trajectory_id, half_steps, state, coach FROM rm_sessions");
+  for (const auto& r : ss) {
+    SessionRow s;
+    s.trajectory = RowString(r, 0);
+    s.half_steps = RowInt64(r, 1);
+    s.cancelled = RowInt64(r, 2) == coaching::SESSION_STATE_CANCELLED;
+    s.coach = RowString(r, 3);
+    m.sessions.push_back(std::move(s));
+  }
+  soci::rowset<soci::row> es =
+      (sql.prepare << "SELECT trajectory_id, respondent, overall, results_achieved, "
+                      "fit_with_request, added_value FROM rm_evaluations");
+  for (const auto& r : es) {
+    EvaluationRow e;
+    e.trajectory = RowString(r, 0);
+    e.school_leadership = RowInt64(r, 1) == coaching::RESPONDENT_SCHOOL_LEADERSHIP;
+    e.overall = static_cast<int>(RowInt64(r, 2));
+    e.results_achieved = static_cast<int>(RowInt64(r, 3));
+    e.fit_with_request = static_cast<int>(RowInt64(r, 4));
+    e.added_value = static_cast<int>(RowInt64(r, 5));
+    m.evaluations.push_back(std::move(e));
+  }
+  soci::rowset<soci::row> os =
+      (sql.prepare << "SELECT contacted, declined, decline_reason, registration FROM rm_outreach");
+  for (const auto& r : os) {
+    OutreachRow o;
+    o.contacted = RowInt64(r, 0) != 0;
+    o.declined = RowInt64(r, 1) != 0;
+    o.decline_reason = RowString(r, 2);
+    o.registered = !RowString(r, 3).empty();
+    m.outreach.push_back(std::move(o));
+  }
+  return m;
+}
+
+}  // namespace lv::reporting

@@ -1,0 +1,29 @@
+#pragma once
+
+// The only place reporting-svc speaks SQL: applying feed events to the read model and loading it.
+
+#include "lerenverbeteren/coaching/v1/events.pb.h"
+#include "lerenverbeteren/intake/v1/events.pb.h"
+#include "platform/database.h"
+#include "reporting-svc/report.h"
+
+namespace lv::reporting {
+
+class ReportingStore {
+ public:
+  static void UpsertTrajectory(soci::session& sql,
+                               const lerenverbeteren::coaching::v1::Trajectory& t, bool opened);
+  static void UpsertSession(soci::session& sql, const std::string& trajectory_id,
+                            const lerenverbeteren::coaching::v1::Session& s);
+  static void InsertLedger(soci::session& sql, const std::string& trajectory_id,
+                           const lerenverbeteren::coaching::v1::LedgerEntry& e);
+  static void UpsertEvaluation(soci::session& sql, const std::string& trajectory_id,
+                               const lerenverbeteren::coaching::v1::Evaluation& e);
+  static void UpsertOutreach(soci::session& sql,
+                             const lerenverbeteren::intake::v1::OutreachEntry& e);
+  static void MarkOutreachRegistered(soci::session& sql, const std::string& department,
+                                     const std::string& registration);
+  static ReadModel Load(soci::session& sql);
+};
+
+}  // namespace lv::reporting
