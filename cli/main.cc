@@ -43,6 +43,7 @@ constexpr char kUsage[] =
     "  intake <command>       registrations, coaches, matching, outreach (lv intake for the list)\n"
     "  coaching <command>     trajectories, sessions, ledger, statement (lv coaching for the "
     "list)\n"
+    "  report   write the programme report (CSV, JSON) and its charts (SVG) to --out\n"
     "  call     any unary method: --method=package.Service/Method --json='{...}'\n"
     "Flags may also be set as LV_<FLAG> environment variables (LV_TOKEN, LV_TARGET).";
 
@@ -105,6 +106,7 @@ int main(int argc, char** argv) {
   const std::string command = args[1];
   if (command == "health") return Health();
   if (command == "call") return lv::cli::RunCall();
+  if (command == "report") return lv::cli::RunReport();
   if (command == "intake") {
     return lv::cli::RunIntakeAlias(std::vector<std::string>(args.begin() + 2, args.end()));
   }

@@ -49,6 +49,16 @@ bool IsOpen(pb::RegistrationState s) {
   return s != pb::REGISTRATION_STATE_WITHDRAWN && s != pb::REGISTRATION_STATE_DECLINED;
 }
 
+// Whether an open registration takes the department in (a flanking proposal not accepted does
+// not).
+bool HoldsDepartment(const pb::Registration& r, const std::string& department) {
+  if (!IsOpen(r.state())) return false;
+  for (const auto& d : r.departments()) {
+    if (d.department() == department) return !d.flanking() || d.accepted();
+  }
+  return false;
+}
+
 common::TrajectoryCategory CategoryOf(const pb::Registration& r) {
   common::TrajectoryCategory c = common::TRAJECTORY_CATEGORY_RISK;
   for (const auto& d : r.departments()) {
@@ -161,7 +171,7 @@ absl::StatusOr<pb::Registration> Intake::CreateRegistration(pb::Registration r,
           }
           for (const auto& other :
                IntakeStore::RegistrationsOfDepartment(tx.sql(), d->department())) {
-            if (IsOpen(other.state())) {
+            if (HoldsDepartment(other, d->department())) {
               errors.Add(field, absl::StrCat(d->department(), " is already in ", other.name(), " (",
                                              pb::RegistrationState_Name(other.state()), ")"));
             }
@@ -598,7 +608,7 @@ absl::StatusOr<std::vector<pb::OutreachEntry>> Intake::ListOutreach(bool include
     for (const KnownDepartment& k : IntakeStore::KnownWeak(sql)) {
       bool registered = false;
       for (const auto& r : IntakeStore::RegistrationsOfDepartment(sql, k.department)) {
-        registered = registered || IsOpen(r.state());
+        registered = registered || HoldsDepartment(r, k.department);
       }
       if (registered) continue;
       pb::OutreachEntry e =
@@ -680,7 +690,7 @@ absl::StatusOr<std::vector<pb::EarlyWarning>> Intake::ListEarlyWarnings() {
         w.mutable_signal_date()->set_day(d);
       }
       for (const auto& r : IntakeStore::RegistrationsOfDepartment(sql, k.department)) {
-        w.set_registered(w.registered() || IsOpen(r.state()));
+        w.set_registered(w.registered() || HoldsDepartment(r, k.department));
       }
       out.push_back(std::move(w));
     }

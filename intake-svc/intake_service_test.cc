@@ -40,7 +40,11 @@ class IntakeServiceTest : public ::testing::Test {
     platform::ServerConfig server;
     server.watch = watch_;
     // inspection-svc with the real-format fixture imported.
-    inspection_db_ = *platform::testing::NewTestDatabase(engine, &platform::RealClock());
+    {
+      auto opened = platform::testing::NewTestDatabase(engine, &platform::RealClock());
+      ASSERT_TRUE(opened.ok()) << opened.status();
+      inspection_db_ = *std::move(opened);
+    }
     ASSERT_TRUE(inspection_db_->Migrate("inspection", inspection::Migrations()).ok());
     inspection::Inspection importer(inspection_db_.get(), &platform::RealClock());
     ASSERT_TRUE(
@@ -51,7 +55,11 @@ class IntakeServiceTest : public ::testing::Test {
     server.watch = platform::testing::TestServer::FastWatch();  // each server its own drain flag
     ASSERT_TRUE(inspection_server_->status().ok());
     // coaching-svc.
-    coaching_db_ = *platform::testing::NewTestDatabase(engine, &platform::RealClock());
+    {
+      auto opened = platform::testing::NewTestDatabase(engine, &platform::RealClock());
+      ASSERT_TRUE(opened.ok()) << opened.status();
+      coaching_db_ = *std::move(opened);
+    }
     ASSERT_TRUE(coaching_db_->Migrate("coaching", coaching::Migrations()).ok());
     coaching::CoachingConfig cc;
     cc.policy = *coaching::ParsePolicy(coaching::DefaultPolicyText());
@@ -61,7 +69,11 @@ class IntakeServiceTest : public ::testing::Test {
     server.watch = platform::testing::TestServer::FastWatch();
     ASSERT_TRUE(coaching_server_->status().ok());
     // intake-svc, consuming inspection and calling coaching.
-    db_ = *platform::testing::NewTestDatabase(engine, &clock_);
+    {
+      auto opened = platform::testing::NewTestDatabase(engine, &clock_);
+      ASSERT_TRUE(opened.ok()) << opened.status();
+      db_ = *std::move(opened);
+    }
     ASSERT_TRUE(db_->Migrate("intake", Migrations()).ok());
     IntakeConfig config;
     config.inspection_target = absl::StrCat("127.0.0.1:", inspection_server_->port());

@@ -48,7 +48,11 @@ class ReportingServiceTest : public ::testing::Test {
     // Each server its own options: a server's drain flag must not end another's streams.
     platform::ServerConfig server;
     server.watch = platform::testing::TestServer::FastWatch();
-    coaching_db_ = *platform::testing::NewTestDatabase(platform::testing::Engine::kSqlite, &clock_);
+    {
+      auto opened = platform::testing::NewTestDatabase(platform::testing::Engine::kSqlite, &clock_);
+      ASSERT_TRUE(opened.ok()) << opened.status();
+      coaching_db_ = *std::move(opened);
+    }
     ASSERT_TRUE(coaching_db_->Migrate("coaching", coaching::Migrations()).ok());
     coaching::CoachingConfig cc;
     cc.policy = *coaching::ParsePolicy(coaching::DefaultPolicyText());
@@ -58,8 +62,12 @@ class ReportingServiceTest : public ::testing::Test {
         std::make_unique<platform::testing::TestServer>(coaching_.get(), server.watch);
     ASSERT_TRUE(coaching_server_->status().ok());
     coaching_stub_ = cpb::CoachingService::NewStub(coaching_server_->Channel());
-    db_ = *platform::testing::NewTestDatabase(platform::testing::Engine::kSqlite,
-                                              &platform::RealClock(), &dsn_);
+    {
+      auto opened = platform::testing::NewTestDatabase(platform::testing::Engine::kSqlite,
+                                                       &platform::RealClock(), &dsn_);
+      ASSERT_TRUE(opened.ok()) << opened.status();
+      db_ = *std::move(opened);
+    }
     ASSERT_TRUE(db_->Migrate("reporting", Migrations()).ok());
     StartReporting();
   }

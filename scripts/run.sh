@@ -27,6 +27,9 @@ for svc in inspection intake coaching reporting; do
   [ "$svc" = coaching ] && extra=(--inspection_target="127.0.0.1:${PORTS[inspection]}")
   [ "$svc" = intake ] && extra=(--inspection_target="127.0.0.1:${PORTS[inspection]}"
                                 --coaching_target="127.0.0.1:${PORTS[coaching]}")
+  [ "$svc" = reporting ] && extra=(--inspection_target="127.0.0.1:${PORTS[inspection]}"
+                                   --intake_target="127.0.0.1:${PORTS[intake]}"
+                                   --coaching_target="127.0.0.1:${PORTS[coaching]}")
   "build/$svc-svc/$svc-svc" --listen="127.0.0.1:$port" --data_dir="$DATA_DIR" \
     --port_file="$RUN_DIR/$svc.port" "${extra[@]}" >"$RUN_DIR/$svc.log" 2>&1 &
   pids+=($!)
@@ -55,7 +58,9 @@ if [ -n "$LATEST" ]; then
   printf 'very weak departments now: '
   build/cli/lv inspection very-weak --target=127.0.0.1:7101 --token=dev.project_leader.demo \
     | grep -o '"name":"departments/[^/"]*"' | wc -l
+  bash scripts/demo_programme.sh
 fi
+echo
 echo
 if $once; then
   echo "Stopping (--once)."

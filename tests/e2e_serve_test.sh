@@ -32,8 +32,10 @@ INSPECTION="127.0.0.1:$(cat "$TMP/inspection.port")"
 start coaching --inspection_target="$INSPECTION"
 wait_port coaching
 start intake --inspection_target="$INSPECTION" --coaching_target="127.0.0.1:$(cat "$TMP/coaching.port")"
-start reporting
-for svc in intake reporting; do wait_port "$svc"; done
+wait_port intake
+start reporting --inspection_target="$INSPECTION" --coaching_target="127.0.0.1:$(cat "$TMP/coaching.port")" \
+  --intake_target="127.0.0.1:$(cat "$TMP/intake.port")"
+wait_port reporting
 
 for svc in inspection intake coaching reporting; do
   port="$(cat "$TMP/$svc.port")"
@@ -126,6 +128,21 @@ R="$(grep -o '"name":"registrations/[^"]*"' "$TMP/reg.json" | head -1 | cut -d'"
 "$LV" call --target="127.0.0.1:$(cat "$TMP/coaching.port")" --method=$C/ListTrajectories \
   | grep -q "\"match_id\":\"$R\"" || fail "no trajectory in coaching for $R"
 echo "ok: intake outreach, registration, intake and a confirmed match opening a trajectory"
+
+# reporting: the read model follows all three feeds; the report counts both trajectories.
+export LV_TARGET="127.0.0.1:$(cat "$TMP/reporting.port")"
+RP=lerenverbeteren.reporting.v1.ReportingService
+for _ in $(seq 1 200); do
+  "$LV" call --method=$RP/GetProgrammeReport | grep -q '"trajectories":2' && break
+  sleep 0.05
+done
+"$LV" call --method=$RP/GetProgrammeReport | grep -q '"trajectories":2' \
+  || fail "report: $("$LV" call --method=$RP/GetProgrammeReport)"
+"$LV" call --method=$RP/GetFeedLag | grep -q '"source":"intake"' || fail "feed lag"
+"$LV" report --out="$TMP/report" >/dev/null || fail "lv report"
+[ -s "$TMP/report/programme-report.csv" ] && grep -q '^<svg' "$TMP/report/started-per-year.svg" \
+  || fail "report files: $(ls "$TMP/report")"
+echo "ok: reporting follows the three feeds; report, CSV and charts written"
 unset LV_TARGET LV_TOKEN
 
 for svc in inspection intake coaching reporting; do
