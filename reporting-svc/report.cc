@@ -301,7 +301,7 @@ std::string RenderChartSvg(const pb::ProgrammeReport& r, pb::ChartKind kind) {
       if (h <= 0) continue;
       absl::StrAppendFormat(&svg,
                             "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n", x,
-                            base - h, std::max(4, slot - 12), h, colors[k]);
+                            base - h, std::clamp(slot - 12, 4, 80), h, colors[k]);
       base -= h;
     }
     absl::StrAppendFormat(&svg,
