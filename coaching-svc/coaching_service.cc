@@ -20,9 +20,6 @@
 #include "platform/status_macros.h"
 #include "platform/watch.h"
 
-ABSL_FLAG(std::string, entitlement_policy, "",
-          "entitlement policy file (EntitlementPolicy text); empty = the compiled-in 2019 policy");
-
 namespace lv::coaching {
 namespace {
 
@@ -90,17 +87,8 @@ absl::Status ValidateSession(const pb::Session& s, absl::string_view prefix) {
 absl::StatusOr<CoachingConfig> LoadCoachingConfig(const platform::ServerConfig& server) {
   CoachingConfig c;
   c.inspection_target = server.inspection_target;
-  std::string text = DefaultPolicyText();
-  const std::string path = absl::GetFlag(FLAGS_entitlement_policy);
-  if (!path.empty()) {
-    std::ifstream in(path);
-    if (!in) return platform::InvalidFlag("entitlement_policy", absl::StrCat("cannot read ", path));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-  }
-  auto policy = ParsePolicy(text);
-  if (!policy.ok()) return platform::InvalidFlag("entitlement_policy", policy.status().message());
+  auto policy = LoadPolicyFromFlag();
+  if (!policy.ok()) return policy.status();
   c.policy = *policy;
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);

@@ -1,11 +1,18 @@
 #include "coaching-svc/entitlement.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
+#include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/text_format.h"
+#include "platform/config.h"
+
+ABSL_FLAG(std::string, entitlement_policy, "",
+          "entitlement policy file (EntitlementPolicy text); empty = the compiled-in 2019 policy");
 
 namespace lv::coaching {
 namespace {
@@ -53,6 +60,21 @@ common::Money Euros(int64_t cents) {
   m.set_currency_code("EUR");
   m.set_cents(cents);
   return m;
+}
+
+absl::StatusOr<pb::EntitlementPolicy> LoadPolicyFromFlag() {
+  std::string text = DefaultPolicyText();
+  const std::string path = absl::GetFlag(FLAGS_entitlement_policy);
+  if (!path.empty()) {
+    std::ifstream in(path);
+    if (!in) return platform::InvalidFlag("entitlement_policy", absl::StrCat("cannot read ", path));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  auto policy = ParsePolicy(text);
+  if (!policy.ok()) return platform::InvalidFlag("entitlement_policy", policy.status().message());
+  return policy;
 }
 
 absl::StatusOr<pb::EntitlementPolicy> ParsePolicy(const std::string& text) {

@@ -18,6 +18,10 @@ namespace lv::coaching {
 namespace pb = ::lerenverbeteren::coaching::v1;
 namespace common = ::lerenverbeteren::common::v1;
 
+// The policy named by --entitlement_policy (a file), or the compiled-in one when unset. Errors
+// name the flag. Shared by coaching-svc and reporting-svc, so both price the same way.
+absl::StatusOr<pb::EntitlementPolicy> LoadPolicyFromFlag();
+
 // Parses and checks a policy file (text format of EntitlementPolicy).
 absl::StatusOr<pb::EntitlementPolicy> ParsePolicy(const std::string& text);
 // The policy compiled into the binary (coaching-svc/policy/entitlement-2019.textproto; generated

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "absl/strings/str_cat.h"
+#include "coaching-svc/entitlement.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
 #include "inspection-svc/inspection_feed.h"
@@ -26,6 +27,7 @@ using platform::Role;
 using platform::Unary;
 namespace coaching = ::lerenverbeteren::coaching::v1;
 namespace intake = ::lerenverbeteren::intake::v1;
+namespace coaching_rules = ::lv::coaching;
 
 constexpr char kService[] = "/lerenverbeteren.reporting.v1.ReportingService/";
 constexpr const char* kSources[] = {"inspection", "intake", "coaching"};
@@ -84,6 +86,9 @@ absl::StatusOr<ReportingConfig> LoadReportingConfig(const platform::ServerConfig
   c.inspection_target = server.inspection_target;
   c.intake_target = server.intake_target;
   c.coaching_target = server.coaching_target;
+  auto policy = coaching_rules::LoadPolicyFromFlag();
+  if (!policy.ok()) return policy.status();
+  c.policy = *std::move(policy);
   char host[256] = {0};
   gethostname(host, sizeof(host) - 1);
   c.replica_id = absl::StrCat(host, "-", getpid(), "-", platform::NewRequestId());
@@ -156,6 +161,9 @@ void ReportingService::AddPolicies(platform::PolicyTable& policy) const {
   policy.Allow(m("GetProgrammeReport"), readers);
   policy.Allow(m("ExportReport"), readers);
   policy.Allow(m("RenderChart"), readers);
+  // Row level: a school its own trajectories, a coach the ones they are or were on.
+  policy.Allow(m("GetTransparencyStatement"),
+               {Role::kProjectLeader, Role::kAnalyst, Role::kService, Role::kSchool, Role::kCoach});
 }
 
 absl::StatusOr<std::vector<pb::FeedLag>> ReportingService::Lags() {
@@ -272,6 +280,38 @@ grpc::ServerUnaryReactor* ReportingService::RenderChart(grpc::CallbackServerCont
     LV_ASSIGN_OR_RETURN(pb::ProgrammeReport report, Report(r->filter()));
     out->set_content_type("image/svg+xml");
     out->set_svg(RenderChartSvg(report, r->kind()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* ReportingService::GetTransparencyStatement(
+    grpc::CallbackServerContext* c, const pb::GetTransparencyStatementRequest* r,
+    coaching::TransparencyStatement* out) {
+  return Unary(c, [&](const CallInfo& call) -> absl::Status {
+    if (r->name().rfind("trajectories/", 0) != 0 || r->name().size() <= 13 ||
+        r->name().find('/', 13) != std::string::npos) {
+      return FieldError("name", "must be trajectories/{trajectory}");
+    }
+    std::optional<StatementInputs> in;
+    LV_RETURN_IF_ERROR(db_->Read([&](soci::session& sql) {
+      in = ReportingStore::LoadStatementInputs(sql, r->name().substr(13));
+      return absl::OkStatus();
+    }));
+    if (!in) {
+      return absl::NotFoundError(
+          absl::StrCat(r->name(), " is not in the read model (yet): see GetFeedLag"));
+    }
+    const platform::Principal& who = *call.caller;
+    if (who.role == Role::kSchool && who.subject != in->trajectory.school_brin()) {
+      return absl::PermissionDeniedError("a school sees only its own statement");
+    }
+    if (who.role == Role::kCoach) {
+      bool on = false;
+      for (const auto& a : in->trajectory.coaches()) on |= a.coach() == who.subject;
+      if (!on) return absl::PermissionDeniedError("a coach sees only their trajectories");
+    }
+    *out = coaching_rules::BuildStatement(in->trajectory, in->ledger, in->sessions, config_.policy,
+                                          absl::ToCivilDay(clock_->Now(), absl::UTCTimeZone()));
     return absl::OkStatus();
   });
 }

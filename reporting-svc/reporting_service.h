@@ -3,6 +3,7 @@
 #include <memory>
 #include <vector>
 
+#include "lerenverbeteren/coaching/v1/coaching_service.pb.h"
 #include "lerenverbeteren/reporting/v1/reporting_service.grpc.pb.h"
 #include "platform/change_feed.h"
 #include "platform/feed_consumer.h"
@@ -17,6 +18,8 @@ const std::vector<platform::Migration>& Migrations();
 
 // The read model's feeds: where they come from and who this replica is.
 struct ReportingConfig {
+  // The entitlement policy (--entitlement_policy), the same as coaching-svc's.
+  lerenverbeteren::coaching::v1::EntitlementPolicy policy;
   std::string inspection_target;
   std::string intake_target;
   std::string coaching_target;
@@ -56,6 +59,9 @@ class ReportingService : public platform::ServiceModule,
   grpc::ServerUnaryReactor* RenderChart(grpc::CallbackServerContext* c,
                                         const pb::RenderChartRequest* r,
                                         pb::RenderChartResponse* out) override;
+  grpc::ServerUnaryReactor* GetTransparencyStatement(
+      grpc::CallbackServerContext* c, const pb::GetTransparencyStatementRequest* r,
+      lerenverbeteren::coaching::v1::TransparencyStatement* out) override;
 
  private:
   absl::StatusOr<pb::ProgrammeReport> Report(const pb::ReportFilter& filter);

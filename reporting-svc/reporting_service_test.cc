@@ -78,7 +78,8 @@ class ReportingServiceTest : public ::testing::Test {
     ReportingConfig config;
     config.coaching_target = absl::StrCat("127.0.0.1:", coaching_server_->port());
     config.replica_id = absl::StrCat("test-", ++starts_);
-    service_ = std::make_unique<ReportingService>(db_.get(), server, config);
+    config.policy = *coaching::ParsePolicy(coaching::DefaultPolicyText());
+    service_ = std::make_unique<ReportingService>(db_.get(), server, config, &clock_);
     server_ = std::make_unique<platform::testing::TestServer>(service_.get(), server.watch);
     ASSERT_TRUE(server_->status().ok());
     stub_ = pb::ReportingService::NewStub(server_->Channel());
@@ -300,6 +301,24 @@ TEST_F(ReportingServiceTest, TheReportMatchesTheProgrammeThroughARestart) {
   auto school = ContextAs("school", "01AB");
   EXPECT_EQ(stub_->GetProgrammeReport(school.get(), {}, &r).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+
+  // Every trajectory's statement from the read model equals coaching-svc's own.
+  auto list_ctx = ContextAs("project_leader", "pl");
+  cpb::ListTrajectoriesResponse all;
+  ASSERT_TRUE(coaching_stub_->ListTrajectories(list_ctx.get(), {}, &all).ok());
+  ASSERT_EQ(all.trajectories_size(), 24);
+  for (const auto& t : all.trajectories()) {
+    cpb::GetTransparencyStatementRequest cr;
+    cr.set_name(t.name());
+    cpb::TransparencyStatement from_coaching, from_reporting;
+    auto a = ContextAs("school", t.school_brin());
+    ASSERT_TRUE(coaching_stub_->GetTransparencyStatement(a.get(), cr, &from_coaching).ok());
+    pb::GetTransparencyStatementRequest rr;
+    rr.set_name(t.name());
+    auto b = ContextAs("school", t.school_brin());
+    ASSERT_TRUE(stub_->GetTransparencyStatement(b.get(), rr, &from_reporting).ok());
+    EXPECT_EQ(from_reporting.DebugString(), from_coaching.DebugString()) << t.name();
+  }
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "reporting-svc/reporting_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_format.h"
+#include "platform/proto_util.h"
 
 namespace lv::reporting {
 namespace {
@@ -43,15 +46,18 @@ void ReportingStore::UpsertTrajectory(soci::session& sql, const coaching::Trajec
       reviews = t.reviews_size(), relapsed = t.relapsed() ? 1 : 0;
   // The category a trajectory started with is what the programme reports count by; later
   // changes (a stricter verdict during support) keep it.
+  std::string record = platform::EncodeRecord(t);
   sql << "INSERT INTO rm_trajectories (id, school_brin, board_number, start_category, category, "
-         "state, start_day, close_day, extensions, reviews, relapsed, coach) VALUES (:id, :b, :bn, "
-         ":sc, :c, :s, :sd, :cd, :e, :r, :rl, :co) ON CONFLICT (id) DO UPDATE SET category = "
-         "excluded.category, state = excluded.state, start_day = excluded.start_day, close_day = "
-         "excluded.close_day, extensions = excluded.extensions, reviews = excluded.reviews, "
-         "relapsed = excluded.relapsed, coach = excluded.coach",
+         "state, start_day, close_day, extensions, reviews, relapsed, coach, record) VALUES (:id, "
+         ":b, :bn, :sc, :c, :s, :sd, :cd, :e, :r, :rl, :co, :rec) ON CONFLICT (id) DO UPDATE SET "
+         "category = excluded.category, state = excluded.state, start_day = excluded.start_day, "
+         "close_day = excluded.close_day, extensions = excluded.extensions, reviews = "
+         "excluded.reviews, relapsed = excluded.relapsed, coach = excluded.coach, record = "
+         "excluded.record",
       soci::use(id), soci::use(t.school_brin()), soci::use(t.board_number()), soci::use(category),
       soci::use(category), soci::use(state), soci::use(start), soci::use(close),
-      soci::use(extensions), soci::use(reviews), soci::use(relapsed), soci::use(coach);
+      soci::use(extensions), soci::use(reviews), soci::use(relapsed), soci::use(coach),
+      soci::use(record);
   if (!opened) return;
   for (const auto& d : t.departments()) {
     int type = SchoolTypeOfDepartment(d.department());
@@ -66,21 +72,24 @@ void ReportingStore::UpsertSession(soci::session& sql, const std::string& trajec
   long long half = s.half_days().half_steps();
   int state = s.state();
   std::string coach = s.coaches().empty() ? "" : s.coaches(0);
-  sql << "INSERT INTO rm_sessions (name, trajectory_id, half_steps, state, coach) VALUES (:n, :t, "
-         ":h, :s, :c) ON CONFLICT (name) DO UPDATE SET half_steps = excluded.half_steps, state = "
-         "excluded.state, coach = excluded.coach",
+  std::string record = platform::EncodeRecord(s);
+  sql << "INSERT INTO rm_sessions (name, trajectory_id, half_steps, state, coach, record) VALUES "
+         "(:n, :t, :h, :s, :c, :r) ON CONFLICT (name) DO UPDATE SET half_steps = "
+         "excluded.half_steps, state = excluded.state, coach = excluded.coach, record = "
+         "excluded.record",
       soci::use(s.name()), soci::use(trajectory_id), soci::use(half), soci::use(state),
-      soci::use(coach);
+      soci::use(coach), soci::use(record);
 }
 
 void ReportingStore::InsertLedger(soci::session& sql, const std::string& trajectory_id,
                                   const coaching::LedgerEntry& e) {
   int pot = e.pot(), kind = e.kind();
   long long half = e.half_days().half_steps(), cents = e.school_cost().cents();
-  sql << "INSERT INTO rm_ledger (name, trajectory_id, pot, kind, half_steps, cost_cents) VALUES "
-         "(:n, :t, :p, :k, :h, :c) ON CONFLICT (name) DO NOTHING",
+  std::string record = platform::EncodeRecord(e);
+  sql << "INSERT INTO rm_ledger (name, trajectory_id, pot, kind, half_steps, cost_cents, record) "
+         "VALUES (:n, :t, :p, :k, :h, :c, :r) ON CONFLICT (name) DO NOTHING",
       soci::use(e.name()), soci::use(trajectory_id), soci::use(pot), soci::use(kind),
-      soci::use(half), soci::use(cents);
+      soci::use(half), soci::use(cents), soci::use(record);
 }
 
 void ReportingStore::UpsertEvaluation(soci::session& sql, const std::string& trajectory_id,
@@ -111,6 +120,30 @@ void ReportingStore::MarkOutreachRegistered(soci::session& sql, const std::strin
                                             const std::string& registration) {
   sql << "UPDATE rm_outreach SET registration = :r WHERE department = :d", soci::use(registration),
       soci::use(department);
+}
+
+std::optional<StatementInputs> ReportingStore::LoadStatementInputs(soci::session& sql,
+                                                                   const std::string& id) {
+  std::string record;
+  sql << "SELECT record FROM rm_trajectories WHERE id = :id", soci::use(id), soci::into(record);
+  if (!sql.got_data() || record.empty()) return std::nullopt;
+  StatementInputs in;
+  in.trajectory = platform::DecodeRecord<coaching::Trajectory>(record);
+  // The ledger in the order coaching wrote it: entries are named .../ledgerEntries/{n}.
+  soci::rowset<soci::row> ledger =
+      (sql.prepare << "SELECT record FROM rm_ledger WHERE trajectory_id = :t", soci::use(id));
+  for (const auto& r : ledger) {
+    in.ledger.push_back(platform::DecodeRecord<coaching::LedgerEntry>(RowString(r, 0)));
+  }
+  auto seq = [](const std::string& name) { return std::stoll(name.substr(name.rfind('/') + 1)); };
+  std::sort(in.ledger.begin(), in.ledger.end(),
+            [&](const auto& a, const auto& b) { return seq(a.name()) < seq(b.name()); });
+  soci::rowset<soci::row> sessions =
+      (sql.prepare << "SELECT record FROM rm_sessions WHERE trajectory_id = :t", soci::use(id));
+  for (const auto& r : sessions) {
+    in.sessions.push_back(platform::DecodeRecord<coaching::Session>(RowString(r, 0)));
+  }
+  return in;
 }
 
 ReadModel ReportingStore::Load(soci::session& sql) {

@@ -9,6 +9,13 @@
 
 namespace lv::reporting {
 
+// What a transparency statement is computed from.
+struct StatementInputs {
+  lerenverbeteren::coaching::v1::Trajectory trajectory;
+  std::vector<lerenverbeteren::coaching::v1::LedgerEntry> ledger;  // in ledger order
+  std::vector<lerenverbeteren::coaching::v1::Session> sessions;
+};
+
 class ReportingStore {
  public:
   static void UpsertTrajectory(soci::session& sql,
@@ -24,6 +31,8 @@ class ReportingStore {
   static void MarkOutreachRegistered(soci::session& sql, const std::string& department,
                                      const std::string& registration);
   static ReadModel Load(soci::session& sql);
+  static std::optional<StatementInputs> LoadStatementInputs(soci::session& sql,
+                                                            const std::string& trajectory_id);
 };
 
 }  // namespace lv::reporting
