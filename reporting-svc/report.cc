@@ -164,6 +164,107 @@ pb::ProgrammeReport BuildReport(const ReadModel& model, const pb::ReportFilter& 
     }
     *r.add_satisfaction() = row;
   }
+  // Outcomes and time to start, per department of the included trajectories.
+  std::map<int, pb::OutcomeRow> outcomes;
+  std::map<int, std::pair<int, double>> delays;
+  auto rank = [](common::Verdict v) {
+    switch (v) {
+      case common::VERDICT_VERY_WEAK:
+        return 0;
+      case common::VERDICT_INSUFFICIENT:
+      case common::VERDICT_WEAK:
+        return 1;
+      case common::VERDICT_SUFFICIENT:
+      case common::VERDICT_BASIC_SUPERVISION:
+        return 2;
+      case common::VERDICT_GOOD:
+        return 3;
+      default:
+        return -1;
+    }
+  };
+  for (const TrajectoryRow& t : model.trajectories) {
+    if (!included.count(t.id) || !t.start) continue;
+    const int cat = t.start_category;
+    pb::OutcomeRow& o = outcomes[cat];
+    o.set_category(t.start_category);
+    for (size_t i = 0; i < t.departments.size(); ++i) {
+      const auto it = model.verdicts.find(t.departments[i]);
+      const std::vector<VerdictRow> empty;
+      const auto& rows = it == model.verdicts.end() ? empty : it->second;
+      // The verdict in force at the start, and the latest one established after it.
+      std::optional<absl::CivilDay> in_force;
+      const VerdictRow* later = nullptr;
+      for (const VerdictRow& v : rows) {
+        if (v.withdrawn || !v.effective) continue;
+        if (*v.effective <= *t.start) {
+          if (!in_force || *v.effective > *in_force) in_force = v.effective;
+        } else if (v.established && rank(v.value) >= 0 &&
+                   (later == nullptr || *v.effective > *later->effective)) {
+          later = &v;
+        }
+      }
+      const int start_rank = i < t.start_verdicts.size() ? rank(t.start_verdicts[i]) : -1;
+      if (later == nullptr || start_rank < 0) {
+        o.set_no_later_verdict(o.no_later_verdict() + 1);
+      } else if (rank(later->value) > start_rank) {
+        o.set_improved(o.improved() + 1);
+      } else if (rank(later->value) == start_rank) {
+        o.set_same(o.same() + 1);
+      } else {
+        o.set_worse(o.worse() + 1);
+      }
+      std::optional<absl::CivilDay> signal = in_force;
+      auto risk = model.risk_signals.find(t.departments[i]);
+      if (t.start_category == common::TRAJECTORY_CATEGORY_RISK &&
+          risk != model.risk_signals.end() && risk->second <= *t.start) {
+        signal = risk->second;
+      }
+      if (signal) {
+        delays[cat].first += 1;
+        delays[cat].second += static_cast<double>(*t.start - *signal);
+      }
+    }
+  }
+  for (auto& [cat, o] : outcomes) *r.add_outcomes() = o;
+  for (auto& [cat, d] : delays) {
+    pb::StartDelayRow* row = r.add_verdict_to_start();
+    row->set_category(static_cast<common::TrajectoryCategory>(cat));
+    row->set_n(d.first);
+    row->set_mean_days(d.second / d.first);
+  }
+  // Year-end counts over every department the feed brought: the verdict in force on 31 December.
+  int first_year = 0, last_year = 0;
+  for (const auto& [dept, rows] : model.verdicts) {
+    for (const VerdictRow& v : rows) {
+      if (!v.established_on) continue;
+      const int y = static_cast<int>(v.established_on->year());
+      first_year = first_year == 0 ? y : std::min(first_year, y);
+      last_year = std::max(last_year, y);
+    }
+  }
+  if (first_year != 0) {
+    std::map<int, pb::YearEndRow> year_end;
+    for (int y = first_year; y <= last_year; ++y) year_end[y].set_year(y);
+    for (const auto& [dept, rows] : model.verdicts) {
+      for (int y = first_year; y <= last_year; ++y) {
+        const VerdictRow* in_force = nullptr;
+        for (const VerdictRow& v : rows) {
+          if (v.withdrawn || !v.established || !v.established_on) continue;
+          if (*v.established_on > absl::CivilDay(y, 12, 31)) continue;
+          if (in_force == nullptr || *v.established_on >= *in_force->established_on) in_force = &v;
+        }
+        if (in_force == nullptr) continue;
+        if (in_force->value == common::VERDICT_VERY_WEAK) {
+          year_end[y].set_very_weak(year_end[y].very_weak() + 1);
+        } else if (in_force->value == common::VERDICT_INSUFFICIENT ||
+                   in_force->value == common::VERDICT_WEAK) {
+          year_end[y].set_insufficient(year_end[y].insufficient() + 1);
+        }
+      }
+    }
+    for (auto& [y, row] : year_end) *r.add_year_end_counts() = row;
+  }
   for (const OutreachRow& o : model.outreach) {
     if (!o.contacted) continue;
     r.set_outreach_contacted(r.outreach_contacted() + 1);
@@ -229,6 +330,23 @@ std::string ReportCsv(const pb::ProgrammeReport& r) {
   for (const auto& w : r.coach_workload()) {
     row("coach_workload", w.coach(), "active_trajectories", absl::StrCat(w.active_trajectories()));
     row("coach_workload", w.coach(), "half_days", absl::StrFormat("%.1f", w.half_days()));
+  }
+  for (const auto& o : r.outcomes()) {
+    const std::string key = common::TrajectoryCategory_Name(o.category());
+    row("outcomes", key, "improved", absl::StrCat(o.improved()));
+    row("outcomes", key, "same", absl::StrCat(o.same()));
+    row("outcomes", key, "worse", absl::StrCat(o.worse()));
+    row("outcomes", key, "no_later_verdict", absl::StrCat(o.no_later_verdict()));
+  }
+  for (const auto& d : r.verdict_to_start()) {
+    const std::string key = common::TrajectoryCategory_Name(d.category());
+    row("verdict_to_start_days", key, "n", absl::StrCat(d.n()));
+    row("verdict_to_start_days", key, "mean", absl::StrFormat("%.1f", d.mean_days()));
+  }
+  for (const auto& y : r.year_end_counts()) {
+    row("inspectorate_year_end", absl::StrCat(y.year()), "very_weak", absl::StrCat(y.very_weak()));
+    row("inspectorate_year_end", absl::StrCat(y.year()), "insufficient",
+        absl::StrCat(y.insufficient()));
   }
   row("outreach", "contacted", "count", absl::StrCat(r.outreach_contacted()));
   row("outreach", "registered", "count", absl::StrCat(r.outreach_registered()));

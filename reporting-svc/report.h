@@ -3,6 +3,7 @@
 // The programme report computed from the read model: the tables of the 2020 evaluation report
 // (chapters 3-4), a CSV rendering and SVG charts. Pure: no SQL, no gRPC.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,17 @@ struct TrajectoryRow {
   int reviews = 0;
   bool relapsed = false;
   std::vector<common::SchoolType> department_types;  // one per department
+  std::vector<std::string> departments;              // departments/{id}, same order
+  std::vector<common::Verdict> start_verdicts;       // same order
+};
+
+// One verdict record of a department, from inspection's feed.
+struct VerdictRow {
+  common::Verdict value = common::VERDICT_UNSPECIFIED;
+  bool withdrawn = false;
+  bool established = false;
+  std::optional<absl::CivilDay> effective;  // established, else investigation date
+  std::optional<absl::CivilDay> established_on;
 };
 
 struct SessionRow {
@@ -55,6 +67,8 @@ struct ReadModel {
   std::vector<SessionRow> sessions;
   std::vector<EvaluationRow> evaluations;
   std::vector<OutreachRow> outreach;
+  std::map<std::string, std::vector<VerdictRow>> verdicts;  // per department
+  std::map<std::string, absl::CivilDay> risk_signals;       // latest signal day per department
 };
 
 // The school type of a department id "BRIN-LOC-token" (havo, vwo, vmbogt, ...).

@@ -55,6 +55,20 @@ absl::Status ApplyCoaching(soci::session& sql, const platform::ChangeEvent& e) {
   return absl::OkStatus();
 }
 
+absl::Status ApplyInspection(soci::session& sql, const platform::ChangeEvent& e) {
+  namespace insp = ::lerenverbeteren::inspection::v1;
+  if (e.type().rfind("inspection.verdict.", 0) == 0) {
+    insp::VerdictEvent p;
+    if (!e.payload().UnpackTo(&p)) return absl::DataLossError("bad VerdictEvent");
+    ReportingStore::UpsertVerdict(sql, p.department().name(), p.verdict());
+  } else if (e.type() == "inspection.risk_signal.recorded") {
+    insp::RiskSignalEvent p;
+    if (!e.payload().UnpackTo(&p)) return absl::DataLossError("bad RiskSignalEvent");
+    ReportingStore::UpsertRiskSignal(sql, p.department().name(), p.risk_signal().signal_date());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyIntake(soci::session& sql, const platform::ChangeEvent& e) {
   if (e.type().rfind("intake.outreach.", 0) == 0) {
     intake::OutreachEvent p;
@@ -78,7 +92,8 @@ absl::Status ApplyEvent(platform::Transaction& tx, const std::string& source,
                         const platform::ChangeEvent& event) {
   if (source == "coaching") return ApplyCoaching(tx.sql(), event);
   if (source == "intake") return ApplyIntake(tx.sql(), event);
-  return absl::OkStatus();  // inspection: followed for freshness; the reports here need no more yet
+  if (source == "inspection") return ApplyInspection(tx.sql(), event);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ReportingConfig> LoadReportingConfig(const platform::ServerConfig& server) {

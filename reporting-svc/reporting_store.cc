@@ -60,11 +60,36 @@ void ReportingStore::UpsertTrajectory(soci::session& sql, const coaching::Trajec
       soci::use(record);
   if (!opened) return;
   for (const auto& d : t.departments()) {
-    int type = SchoolTypeOfDepartment(d.department());
-    sql << "INSERT INTO rm_trajectory_departments (trajectory_id, department, school_type) VALUES "
-           "(:t, :d, :s) ON CONFLICT (trajectory_id, department) DO NOTHING",
-        soci::use(id), soci::use(d.department()), soci::use(type);
+    int type = SchoolTypeOfDepartment(d.department()), verdict = d.verdict();
+    sql << "INSERT INTO rm_trajectory_departments (trajectory_id, department, school_type, "
+           "start_verdict) VALUES (:t, :d, :s, :v) ON CONFLICT (trajectory_id, department) DO "
+           "NOTHING",
+        soci::use(id), soci::use(d.department()), soci::use(type), soci::use(verdict);
   }
+}
+
+void ReportingStore::UpsertVerdict(soci::session& sql, const std::string& department,
+                                   const lerenverbeteren::inspection::v1::Verdict& v) {
+  namespace insp = ::lerenverbeteren::inspection::v1;
+  int value = v.value(), status = v.status();
+  std::string effective =
+      Day(v.established_date().year() != 0 ? v.established_date() : v.investigation_date());
+  std::string established =
+      v.status() == insp::VERDICT_STATUS_ESTABLISHED ? Day(v.established_date()) : "";
+  sql << "INSERT INTO rm_verdicts (verdict, department, value, status, effective_day, "
+         "established_day) VALUES (:n, :d, :v, :s, :e, :es) ON CONFLICT (verdict) DO UPDATE SET "
+         "value = excluded.value, status = excluded.status, effective_day = "
+         "excluded.effective_day, established_day = excluded.established_day",
+      soci::use(v.name()), soci::use(department), soci::use(value), soci::use(status),
+      soci::use(effective), soci::use(established);
+}
+
+void ReportingStore::UpsertRiskSignal(soci::session& sql, const std::string& department,
+                                      const common::Date& day) {
+  std::string d = Day(day);
+  sql << "INSERT INTO rm_risk_signals (department, signal_day) VALUES (:d, :s) ON CONFLICT "
+         "(department) DO UPDATE SET signal_day = excluded.signal_day",
+      soci::use(department), soci::use(d);
 }
 
 void ReportingStore::UpsertSession(soci::session& sql, const std::string& trajectory_id,
@@ -170,13 +195,32 @@ ReadModel ReportingStore::Load(soci::session& sql) {
     m.trajectories.push_back(std::move(t));
   }
   soci::rowset<soci::row> ds =
-      (sql.prepare << "SELECT trajectory_id, school_type FROM rm_trajectory_departments");
+      (sql.prepare << "SELECT trajectory_id, school_type, department, start_verdict FROM "
+                      "rm_trajectory_departments ORDER BY trajectory_id, department");
   for (const auto& r : ds) {
     auto it = index.find(RowString(r, 0));
-    if (it != index.end()) {
-      m.trajectories[it->second].department_types.push_back(
-          static_cast<common::SchoolType>(RowInt64(r, 1)));
-    }
+    if (it == index.end()) continue;
+    TrajectoryRow& t = m.trajectories[it->second];
+    t.department_types.push_back(static_cast<common::SchoolType>(RowInt64(r, 1)));
+    t.departments.push_back(RowString(r, 2));
+    t.start_verdicts.push_back(static_cast<common::Verdict>(RowInt64(r, 3)));
+  }
+  soci::rowset<soci::row> vs =
+      (sql.prepare << "SELECT department, value, status, effective_day, established_day FROM "
+                      "rm_verdicts");
+  for (const auto& r : vs) {
+    VerdictRow v;
+    v.value = static_cast<common::Verdict>(RowInt64(r, 1));
+    v.withdrawn = RowInt64(r, 2) == 3;  // inspection.v1.VERDICT_STATUS_WITHDRAWN
+    v.effective = ParseDay(RowString(r, 3));
+    v.established_on = ParseDay(RowString(r, 4));
+    v.established = v.established_on.has_value();
+    m.verdicts[RowString(r, 0)].push_back(v);
+  }
+  soci::rowset<soci::row> rs =
+      (sql.prepare << "SELECT department, signal_day FROM rm_risk_signals");
+  for (const auto& r : rs) {
+    if (auto d = ParseDay(RowString(r, 1))) m.risk_signals[RowString(r, 0)] = *d;
   }
   // A review shows in the ledger (its co-financed grant) even when no findings were recorded.
   int review_pot = coaching::ENTITLEMENT_POT_REVIEW;

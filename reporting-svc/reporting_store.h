@@ -3,6 +3,7 @@
 // The only place reporting-svc speaks SQL: applying feed events to the read model and loading it.
 
 #include "lerenverbeteren/coaching/v1/events.pb.h"
+#include "lerenverbeteren/inspection/v1/events.pb.h"
 #include "lerenverbeteren/intake/v1/events.pb.h"
 #include "platform/database.h"
 #include "reporting-svc/report.h"
@@ -20,6 +21,10 @@ class ReportingStore {
  public:
   static void UpsertTrajectory(soci::session& sql,
                                const lerenverbeteren::coaching::v1::Trajectory& t, bool opened);
+  static void UpsertVerdict(soci::session& sql, const std::string& department,
+                            const lerenverbeteren::inspection::v1::Verdict& verdict);
+  static void UpsertRiskSignal(soci::session& sql, const std::string& department,
+                               const common::Date& day);
   static void UpsertSession(soci::session& sql, const std::string& trajectory_id,
                             const lerenverbeteren::coaching::v1::Session& s);
   static void InsertLedger(soci::session& sql, const std::string& trajectory_id,
