@@ -68,7 +68,8 @@ common::SchoolType SchoolTypeOfDepartment(const std::string& name) {
   return common::SCHOOL_TYPE_OTHER;
 }
 
-pb::ProgrammeReport BuildReport(const ReadModel& model, const pb::ReportFilter& filter) {
+pb::ProgrammeReport BuildReport(const ReadModel& model, const pb::ReportFilter& filter,
+                                absl::CivilDay today) {
   pb::ProgrammeReport r;
   *r.mutable_filter() = filter;
   std::set<std::string> included;
@@ -78,6 +79,8 @@ pb::ProgrammeReport BuildReport(const ReadModel& model, const pb::ReportFilter& 
   std::vector<int> extensions(4, 0);
   int departments = 0, reviewed_departments = 0, single = 0, trajectories = 0, completed = 0;
   std::map<std::string, std::pair<int, double>> workload;  // coach -> (active, half-days)
+  std::map<std::string, double> recent;                    // coach -> half-days, last 30 days
+  std::map<std::string, int> supported;                    // department -> trajectories
   for (const TrajectoryRow& t : model.trajectories) {
     if (!Passes(t, filter)) continue;
     included.insert(t.id);
@@ -87,6 +90,7 @@ pb::ProgrammeReport BuildReport(const ReadModel& model, const pb::ReportFilter& 
     single += n == 1;
     Count(r.mutable_departments_by_category(), t.start_category, n);
     for (auto type : t.department_types) ++types[type];
+    for (const auto& d : t.departments) ++supported[d];
     if (t.start) {
       pb::YearRow& y = years[static_cast<int>(t.start->year())];
       y.set_year(static_cast<int>(t.start->year()));
@@ -137,12 +141,23 @@ pb::ProgrammeReport BuildReport(const ReadModel& model, const pb::ReportFilter& 
   for (const SessionRow& s : model.sessions) {
     if (s.cancelled || !included.count(s.trajectory) || s.coach.empty()) continue;
     workload[s.coach].second += s.half_steps / 2.0;
+    if (s.day && *s.day > today - 30 && *s.day <= today) recent[s.coach] += s.half_steps / 2.0;
+  }
+  for (const auto& [dept, n] : supported) {
+    if (n > 1)
+      r.set_departments_supported_more_than_once(r.departments_supported_more_than_once() + 1);
   }
   for (auto& [coach, w] : workload) {
     pb::CoachWorkloadRow* row = r.add_coach_workload();
     row->set_coach(coach);
     row->set_active_trajectories(w.first);
     row->set_half_days(w.second);
+    row->set_half_days_last_30_days(recent[coach]);
+    auto capacity = model.coach_weekly_half_steps.find(coach);
+    if (capacity != model.coach_weekly_half_steps.end() && capacity->second > 0) {
+      // weekly half steps -> half-days over 30 days
+      row->set_capacity_use(recent[coach] / (capacity->second / 2.0 * 30.0 / 7.0));
+    }
   }
   for (bool school : {true, false}) {
     pb::SatisfactionRow row;
@@ -327,9 +342,14 @@ std::string ReportCsv(const pb::ProgrammeReport& r) {
         absl::StrFormat("%.1f", s.added_value_of_coach()));
   }
   row("relapses", "trajectories", "count", absl::StrCat(r.relapses()));
+  row("relapses", "departments_supported_more_than_once", "count",
+      absl::StrCat(r.departments_supported_more_than_once()));
   for (const auto& w : r.coach_workload()) {
     row("coach_workload", w.coach(), "active_trajectories", absl::StrCat(w.active_trajectories()));
     row("coach_workload", w.coach(), "half_days", absl::StrFormat("%.1f", w.half_days()));
+    row("coach_workload", w.coach(), "half_days_last_30_days",
+        absl::StrFormat("%.1f", w.half_days_last_30_days()));
+    row("coach_workload", w.coach(), "capacity_use", absl::StrFormat("%.2f", w.capacity_use()));
   }
   for (const auto& o : r.outcomes()) {
     const std::string key = common::TrajectoryCategory_Name(o.category());

@@ -43,6 +43,7 @@ struct VerdictRow {
 };
 
 struct SessionRow {
+  std::optional<absl::CivilDay> day;
   std::string trajectory;
   int64_t half_steps = 0;
   bool cancelled = false;
@@ -69,12 +70,15 @@ struct ReadModel {
   std::vector<OutreachRow> outreach;
   std::map<std::string, std::vector<VerdictRow>> verdicts;  // per department
   std::map<std::string, absl::CivilDay> risk_signals;       // latest signal day per department
+  std::map<std::string, int64_t> coach_weekly_half_steps;   // from intake's coach registry
 };
 
 // The school type of a department id "BRIN-LOC-token" (havo, vwo, vmbogt, ...).
 common::SchoolType SchoolTypeOfDepartment(const std::string& department_name);
 
-pb::ProgrammeReport BuildReport(const ReadModel& model, const pb::ReportFilter& filter);
+// `today` anchors the workload of the last 30 days.
+pb::ProgrammeReport BuildReport(const ReadModel& model, const pb::ReportFilter& filter,
+                                absl::CivilDay today = absl::CivilDay(2026, 1, 1));
 
 // One CSV (RFC 4180): section,key,column,value rows, so every table fits one file.
 std::string ReportCsv(const pb::ProgrammeReport& report);

@@ -55,7 +55,26 @@ TEST(Report, OutcomesCompareTheLaterVerdictWithTheStartingOne) {
       Verdict(common::VERDICT_INSUFFICIENT, absl::CivilDay(2023, 12, 1))};
   m.risk_signals["departments/44DD-00-pro"] = absl::CivilDay(2024, 2, 1);
 
-  pb::ProgrammeReport r = BuildReport(m, {});
+  SessionRow recent;
+  recent.trajectory = "a";
+  recent.coach = "c-1";
+  recent.half_steps = 6;
+  recent.day = absl::CivilDay(2025, 12, 20);
+  SessionRow old = recent;
+  old.day = absl::CivilDay(2025, 10, 1);
+  m.trajectories[0].coach = "c-1";
+  m.sessions = {recent, old};
+  m.coach_weekly_half_steps["c-1"] = 14;  // 7 half-days a week: 30 in 30 days
+  m.trajectories.push_back(Trajectory("e", common::TRAJECTORY_CATEGORY_VERY_WEAK,
+                                      absl::CivilDay(2023, 6, 1), "departments/11AA-00-havo",
+                                      common::VERDICT_SUFFICIENT));
+
+  pb::ProgrammeReport r = BuildReport(m, {}, absl::CivilDay(2025, 12, 31));
+  EXPECT_EQ(r.departments_supported_more_than_once(), 1);  // 11AA-00-havo twice
+  ASSERT_EQ(r.coach_workload_size(), 1);
+  EXPECT_DOUBLE_EQ(r.coach_workload(0).half_days(), 6);
+  EXPECT_DOUBLE_EQ(r.coach_workload(0).half_days_last_30_days(), 3);
+  EXPECT_DOUBLE_EQ(r.coach_workload(0).capacity_use(), 0.1);
   std::map<int, pb::OutcomeRow> outcomes;
   for (const auto& o : r.outcomes()) outcomes[o.category()] = o;
   EXPECT_EQ(outcomes[common::TRAJECTORY_CATEGORY_VERY_WEAK].improved(), 1);

@@ -74,6 +74,10 @@ absl::Status ApplyIntake(soci::session& sql, const platform::ChangeEvent& e) {
     intake::OutreachEvent p;
     if (!e.payload().UnpackTo(&p)) return absl::DataLossError("bad OutreachEvent");
     ReportingStore::UpsertOutreach(sql, p.entry());
+  } else if (e.type() == "intake.coach.created" || e.type() == "intake.coach.updated") {
+    intake::CoachEvent p;
+    if (!e.payload().UnpackTo(&p)) return absl::DataLossError("bad CoachEvent");
+    ReportingStore::UpsertCoach(sql, p.coach());
   } else if (e.type() == "intake.registration.created") {
     intake::RegistrationEvent p;
     if (!e.payload().UnpackTo(&p)) return absl::DataLossError("bad RegistrationEvent");
@@ -208,7 +212,8 @@ absl::StatusOr<pb::ProgrammeReport> ReportingService::Report(const pb::ReportFil
     model = ReportingStore::Load(sql);
     return absl::OkStatus();
   }));
-  pb::ProgrammeReport report = BuildReport(model, filter);
+  pb::ProgrammeReport report =
+      BuildReport(model, filter, absl::ToCivilDay(clock_->Now(), absl::UTCTimeZone()));
   LV_ASSIGN_OR_RETURN(std::vector<pb::FeedLag> lags, Lags());
   for (auto& l : lags) *report.add_freshness() = std::move(l);
   return report;

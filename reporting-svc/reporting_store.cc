@@ -92,18 +92,26 @@ void ReportingStore::UpsertRiskSignal(soci::session& sql, const std::string& dep
       soci::use(department), soci::use(d);
 }
 
+void ReportingStore::UpsertCoach(soci::session& sql, const lerenverbeteren::intake::v1::Coach& c) {
+  std::string id = c.name().substr(c.name().rfind('/') + 1);
+  long long weekly = c.weekly_capacity().half_steps();
+  sql << "INSERT INTO rm_coaches (coach, weekly_half_steps) VALUES (:c, :w) ON CONFLICT (coach) "
+         "DO UPDATE SET weekly_half_steps = excluded.weekly_half_steps",
+      soci::use(id), soci::use(weekly);
+}
+
 void ReportingStore::UpsertSession(soci::session& sql, const std::string& trajectory_id,
                                    const coaching::Session& s) {
   long long half = s.half_days().half_steps();
   int state = s.state();
   std::string coach = s.coaches().empty() ? "" : s.coaches(0);
-  std::string record = platform::EncodeRecord(s);
-  sql << "INSERT INTO rm_sessions (name, trajectory_id, half_steps, state, coach, record) VALUES "
-         "(:n, :t, :h, :s, :c, :r) ON CONFLICT (name) DO UPDATE SET half_steps = "
-         "excluded.half_steps, state = excluded.state, coach = excluded.coach, record = "
-         "excluded.record",
+  std::string record = platform::EncodeRecord(s), day = Day(s.date());
+  sql << "INSERT INTO rm_sessions (name, trajectory_id, half_steps, state, coach, record, "
+         "session_day) VALUES (:n, :t, :h, :s, :c, :r, :d) ON CONFLICT (name) DO UPDATE SET "
+         "half_steps = excluded.half_steps, state = excluded.state, coach = excluded.coach, "
+         "record = excluded.record, session_day = excluded.session_day",
       soci::use(s.name()), soci::use(trajectory_id), soci::use(half), soci::use(state),
-      soci::use(coach), soci::use(record);
+      soci::use(coach), soci::use(record), soci::use(day);
 }
 
 void ReportingStore::InsertLedger(soci::session& sql, const std::string& trajectory_id,
@@ -217,6 +225,8 @@ ReadModel ReportingStore::Load(soci::session& sql) {
     v.established = v.established_on.has_value();
     m.verdicts[RowString(r, 0)].push_back(v);
   }
+  soci::rowset<soci::row> cs = (sql.prepare << "SELECT coach, weekly_half_steps FROM rm_coaches");
+  for (const auto& r : cs) m.coach_weekly_half_steps[RowString(r, 0)] = RowInt64(r, 1);
   soci::rowset<soci::row> rs =
       (sql.prepare << "SELECT department, signal_day FROM rm_risk_signals");
   for (const auto& r : rs) {
@@ -234,9 +244,11 @@ ReadModel ReportingStore::Load(soci::session& sql) {
     }
   }
   soci::rowset<soci::row> ss =
-      (sql.prepare << "SELECT trajectory_id, half_steps, state, coach FROM rm_sessions");
+      (sql.prepare
+       << "SELECT trajectory_id, half_steps, state, coach, session_day FROM rm_sessions");
   for (const auto& r : ss) {
     SessionRow s;
+    s.day = ParseDay(RowString(r, 4));
     s.trajectory = RowString(r, 0);
     s.half_steps = RowInt64(r, 1);
     s.cancelled = RowInt64(r, 2) == coaching::SESSION_STATE_CANCELLED;

@@ -25,6 +25,7 @@ class ReportingStore {
                             const lerenverbeteren::inspection::v1::Verdict& verdict);
   static void UpsertRiskSignal(soci::session& sql, const std::string& department,
                                const common::Date& day);
+  static void UpsertCoach(soci::session& sql, const lerenverbeteren::intake::v1::Coach& coach);
   static void UpsertSession(soci::session& sql, const std::string& trajectory_id,
                             const lerenverbeteren::coaching::v1::Session& s);
   static void InsertLedger(soci::session& sql, const std::string& trajectory_id,
