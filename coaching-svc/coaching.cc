@@ -422,9 +422,10 @@ absl::StatusOr<pb::Session> Coaching::LogSession(const std::string& id, pb::Sess
         }
         const int64_t seq = CoachingStore::NextSessionSeq(tx.sql(), id);
         session.set_name(absl::StrCat(t.name(), "/sessions/", seq));
-        LV_ASSIGN_OR_RETURN(std::vector<pb::LedgerEntry> planned,
-                            PlanSession(tx, id, t, session, CoachingStore::Ledger(tx.sql(), id),
-                                        overrun_approval, actor));
+        LV_ASSIGN_OR_RETURN(
+            std::vector<pb::LedgerEntry> planned,
+            PlanSession(tx, id, t, session, CoachingStore::LedgerTotals(tx.sql(), id),
+                        overrun_approval, actor));
         int64_t cost = 0;
         for (const auto& e : planned) cost += e.school_cost().cents();
         session.set_state(pb::SESSION_STATE_LOGGED);

@@ -67,8 +67,8 @@ void BM_TransparencyStatement1000Sessions(benchmark::State& state) {
   }
 }
 
-BENCHMARK(BM_LogSession)->Unit(benchmark::kMicrosecond)->Iterations(2000);
-BENCHMARK(BM_TransparencyStatement1000Sessions)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LogSession)->Unit(benchmark::kMicrosecond)->Iterations(2000)->UseRealTime();
+BENCHMARK(BM_TransparencyStatement1000Sessions)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace lv::coaching

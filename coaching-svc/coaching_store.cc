@@ -148,6 +148,23 @@ std::vector<pb::LedgerEntry> CoachingStore::Ledger(soci::session& sql, const std
   return out;
 }
 
+std::vector<pb::LedgerEntry> CoachingStore::LedgerTotals(soci::session& sql,
+                                                         const std::string& id) {
+  soci::rowset<soci::row> rows =
+      (sql.prepare << "SELECT pot, kind, SUM(half_steps), SUM(cost_cents) FROM ledger_entries "
+                      "WHERE trajectory_id = :t GROUP BY pot, kind",
+       soci::use(id));
+  std::vector<pb::LedgerEntry> out;
+  for (const auto& r : rows) {
+    pb::LedgerEntry& e = out.emplace_back();
+    e.set_pot(static_cast<pb::EntitlementPot>(RowInt64(r, 0)));
+    e.set_kind(static_cast<pb::LedgerEntryKind>(RowInt64(r, 1)));
+    e.mutable_half_days()->set_half_steps(RowInt64(r, 2));
+    e.mutable_school_cost()->set_cents(RowInt64(r, 3));
+  }
+  return out;
+}
+
 std::vector<pb::LedgerEntry> CoachingStore::AppendLedger(soci::session& sql, const std::string& id,
                                                          std::vector<pb::LedgerEntry> entries,
                                                          absl::Time now) {

@@ -41,6 +41,9 @@ class CoachingStore {
                                                   const std::string& until_date);
 
   static std::vector<pb::LedgerEntry> Ledger(soci::session& sql, const std::string& id);
+  // The ledger summed per pot and kind in SQL: the same totals as Ledger(), one row per group, so
+  // a session's write does not read every entry the trajectory ever had.
+  static std::vector<pb::LedgerEntry> LedgerTotals(soci::session& sql, const std::string& id);
   // Appends entries (names and sequence numbers assigned here) and returns them as stored.
   static std::vector<pb::LedgerEntry> AppendLedger(soci::session& sql, const std::string& id,
                                                    std::vector<pb::LedgerEntry> entries,
