@@ -1,14 +1,26 @@
 #include "platform/feed_consumer.h"
 
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "platform/logging.h"
 #include "platform/status_macros.h"
 
+// Defined with the other common flags in server.cc (always linked into a service).
+ABSL_DECLARE_FLAG(absl::Duration, feed_lease);
+
 namespace lv::platform {
+
+namespace {
+FeedConsumer::Options WithLease(FeedConsumer::Options o) {
+  if (o.lease <= absl::ZeroDuration()) o.lease = absl::GetFlag(FLAGS_feed_lease);
+  return o;
+}
+}  // namespace
 
 FeedConsumer::FeedConsumer(Database* db, Options options, FeedStreamOpener opener, ApplyFn apply)
     : db_(db),
-      options_(std::move(options)),
+      options_(WithLease(std::move(options))),
       opener_(std::move(opener)),
       apply_(std::move(apply)),
       state_(db, options_.source, options_.holder, options_.lease) {}

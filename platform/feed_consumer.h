@@ -71,7 +71,9 @@ class FeedConsumer {
   struct Options {
     std::string source;  // feed name, e.g. "inspection"
     std::string holder;  // this replica's id (pod name + random suffix)
-    absl::Duration lease = absl::Seconds(15);
+    // Zero means --feed_lease (default 15 s): when the holder dies, another replica takes over
+    // after this long; an orderly stop releases it at once.
+    absl::Duration lease = absl::ZeroDuration();
     absl::Duration stream_max_age = absl::Minutes(5);  // deadline of one Watch call
     absl::Duration retry_backoff = absl::Milliseconds(500);
     std::string bearer_token;  // the service's own credential for the source

@@ -38,6 +38,8 @@ ABSL_FLAG(std::string, inspection_target, "",
           "inspection-svc host:port (its change feed); empty = do not consume it");
 ABSL_FLAG(std::string, coaching_target, "",
           "coaching-svc host:port (opening trajectories, its feed); empty = not connected");
+ABSL_FLAG(absl::Duration, feed_lease, absl::Seconds(15),
+          "how long a feed consumer's lease lasts; another replica takes over when it lapses");
 ABSL_FLAG(std::string, intake_target, "", "intake-svc host:port (its feed); empty = not connected");
 
 namespace lv::platform {
