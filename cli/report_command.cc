@@ -39,8 +39,9 @@ int RunReport() {
     if (!s.ok()) return Fail(s);
     write(name, file.data());
   }
-  for (auto [kind, name] : {std::pair{pb::CHART_KIND_STARTED_PER_YEAR, "started-per-year.svg"},
-                            std::pair{pb::CHART_KIND_DURATION_BY_CATEGORY, "duration-by-category.svg"}}) {
+  for (auto [kind, name] :
+       {std::pair{pb::CHART_KIND_STARTED_PER_YEAR, "started-per-year.svg"},
+        std::pair{pb::CHART_KIND_DURATION_BY_CATEGORY, "duration-by-category.svg"}}) {
     grpc::ClientContext ctx;
     Prepare(&ctx);
     pb::RenderChartRequest r;
