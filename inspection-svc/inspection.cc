@@ -184,10 +184,11 @@ absl::StatusOr<pb::ImportRun> Inspection::ImportFile(absl::string_view bytes,
   for (const auto& e : parsed->errors) *run.add_errors() = e;
   if (parsed->rejected_rows > 0 && !options.skip_invalid_rows) return record_failed(run);
 
+  const pb::ImportRun before_apply = run;
   absl::Status applied = db_->Write(
       [&](platform::Transaction& tx) -> absl::Status {
         // A retried transaction starts from the parsed file again, with fresh counts.
-        pb::ImportRun counts = run;
+        pb::ImportRun counts = before_apply;
         InspectionStore::LockForWrite(tx);
         LV_ASSIGN_OR_RETURN(KnownState known, InspectionStore::LoadKnownState(tx.sql()));
         HistoryWriter writer(tx.sql());

@@ -145,14 +145,16 @@ absl::CivilDay Intake::Today() const {
   return absl::ToCivilDay(clock_->Now(), absl::UTCTimeZone());
 }
 
-absl::StatusOr<pb::Registration> Intake::CreateRegistration(pb::Registration r,
+absl::StatusOr<pb::Registration> Intake::CreateRegistration(const pb::Registration& input,
                                                             const std::string& request_id,
                                                             const Actor& actor) {
-  if (actor.principal.role == Role::kSchool && actor.principal.subject != r.school_brin()) {
+  if (actor.principal.role == Role::kSchool && actor.principal.subject != input.school_brin()) {
     return absl::PermissionDeniedError("a school registers only its own departments");
   }
+  pb::Registration r;
   LV_RETURN_IF_ERROR(db_->Write(
       [&](platform::Transaction& tx) -> absl::Status {
+        r = input;  // a retried transaction starts again from the request
         if (!request_id.empty()) {
           if (auto seen = IntakeStore::FindRegistrationByRequest(tx.sql(), request_id)) {
             r = *IntakeStore::GetRegistration(tx.sql(), *seen);

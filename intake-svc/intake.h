@@ -48,7 +48,7 @@ class Intake {
          IntakeSettings settings)
       : db_(db), clock_(clock), trajectories_(trajectories), settings_(std::move(settings)) {}
 
-  absl::StatusOr<pb::Registration> CreateRegistration(pb::Registration registration,
+  absl::StatusOr<pb::Registration> CreateRegistration(const pb::Registration& registration,
                                                       const std::string& request_id,
                                                       const Actor& actor);
   absl::StatusOr<pb::Registration> GetRegistration(const std::string& id,
