@@ -27,7 +27,10 @@ enum class Failure { kTransient, kUnavailable, kPermanent };
 Failure Classify(const soci::soci_error& e) {
   if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
     std::string state = pg->sqlstate();
-    if (state == "40001" || state == "40P01") return Failure::kTransient;
+    // 23505 (unique violation) under READ COMMITTED means a concurrent transaction committed
+    // the same key first: running the body again sees that row (an idempotent create then
+    // returns it, a real duplicate gets its domain error).
+    if (state == "40001" || state == "40P01" || state == "23505") return Failure::kTransient;
     if (absl::StartsWith(state, "08") || absl::StartsWith(state, "57P")) {
       return Failure::kUnavailable;
     }

@@ -86,7 +86,8 @@ class Database {
   absl::Status Migrate(absl::string_view component, absl::Span<const Migration> migrations);
 
   // Runs `body` in a write transaction and commits, writing its events to the outbox. Retries the
-  // whole body on transient conflicts (SQLite busy, PostgreSQL serialization/deadlock), so the body
+  // whole body on transient conflicts (SQLite busy, PostgreSQL serialization failure, deadlock, or
+  // a unique key a concurrent transaction committed first), so the body
   // must have no effects outside the transaction. Exceptions from SOCI become statuses here.
   absl::Status Write(const std::function<absl::Status(Transaction&)>& body,
                      absl::string_view request_id = "");
