@@ -92,6 +92,28 @@ absl::Status NotFound(const std::string& what) {
   return absl::NotFoundError(absl::StrCat(what, " does not exist"));
 }
 
+// Writes a session change's ledger entries and publishes them with the session.
+void RecordSessionChange(platform::Transaction& tx, const std::string& id,
+                         const std::string& trajectory, const pb::Session& session,
+                         std::vector<pb::LedgerEntry> entries, absl::string_view event_type) {
+  auto written = CoachingStore::AppendLedger(tx.sql(), id, std::move(entries), tx.now());
+  pb::SessionEvent event;
+  event.set_trajectory(trajectory);
+  *event.mutable_session() = session;
+  for (const auto& e : written) *event.add_ledger_entries() = e;
+  tx.Publish(event_type, session.name(), event);
+}
+
+// The audit trail on the session itself: who changed it, when, why.
+void AddSessionChange(pb::Session& session, const Actor& actor, absl::Time now,
+                      const std::string& reason, pb::SessionState to) {
+  pb::SessionChange* change = session.add_changes();
+  change->set_actor(actor.principal.ToString());
+  *change->mutable_time() = Timestamp(now);
+  change->set_reason(reason);
+  change->set_to_state(to);
+}
+
 }  // namespace
 
 absl::CivilDay Coaching::Today() const { return absl::ToCivilDay(Now(), absl::UTCTimeZone()); }
@@ -434,12 +456,8 @@ absl::StatusOr<pb::Session> Coaching::LogSession(const std::string& id, pb::Sess
         session.set_logged_by(actor.principal.ToString());
         session.clear_changes();
         CoachingStore::InsertSession(tx.sql(), id, seq, request_id, session, tx.now());
-        auto written = CoachingStore::AppendLedger(tx.sql(), id, std::move(planned), tx.now());
-        pb::SessionEvent event;
-        event.set_trajectory(t.name());
-        *event.mutable_session() = session;
-        for (const auto& e : written) *event.add_ledger_entries() = e;
-        tx.Publish("coaching.session.logged", session.name(), event);
+        RecordSessionChange(tx, id, t.name(), session, std::move(planned),
+                            "coaching.session.logged");
         out = session;
         return absl::OkStatus();
       },
@@ -489,18 +507,10 @@ absl::StatusOr<pb::Session> Coaching::CorrectSession(const std::string& id, int6
         entries.insert(entries.end(), planned.begin(), planned.end());
         next.set_state(pb::SESSION_STATE_CORRECTED);
         *next.mutable_school_cost() = Euros(cost);
-        pb::SessionChange* change = next.add_changes();
-        change->set_actor(actor.principal.ToString());
-        *change->mutable_time() = Timestamp(tx.now());
-        change->set_reason(reason);
-        change->set_to_state(pb::SESSION_STATE_CORRECTED);
+        AddSessionChange(next, actor, tx.now(), reason, pb::SESSION_STATE_CORRECTED);
         CoachingStore::UpdateSession(tx.sql(), id, seq, next);
-        auto written = CoachingStore::AppendLedger(tx.sql(), id, std::move(entries), tx.now());
-        pb::SessionEvent event;
-        event.set_trajectory(t.name());
-        *event.mutable_session() = next;
-        for (const auto& e : written) *event.add_ledger_entries() = e;
-        tx.Publish("coaching.session.corrected", next.name(), event);
+        RecordSessionChange(tx, id, t.name(), next, std::move(entries),
+                            "coaching.session.corrected");
         out = next;
         return absl::OkStatus();
       },
@@ -529,18 +539,10 @@ absl::StatusOr<pb::Session> Coaching::CancelSession(const std::string& id, int64
         }
         session->set_state(pb::SESSION_STATE_CANCELLED);
         *session->mutable_school_cost() = Euros(0);
-        pb::SessionChange* change = session->add_changes();
-        change->set_actor(actor.principal.ToString());
-        *change->mutable_time() = Timestamp(tx.now());
-        change->set_reason(reason);
-        change->set_to_state(pb::SESSION_STATE_CANCELLED);
+        AddSessionChange(*session, actor, tx.now(), reason, pb::SESSION_STATE_CANCELLED);
         CoachingStore::UpdateSession(tx.sql(), id, seq, *session);
-        auto written = CoachingStore::AppendLedger(tx.sql(), id, std::move(entries), tx.now());
-        pb::SessionEvent event;
-        event.set_trajectory(t.name());
-        *event.mutable_session() = *session;
-        for (const auto& e : written) *event.add_ledger_entries() = e;
-        tx.Publish("coaching.session.cancelled", session->name(), event);
+        RecordSessionChange(tx, id, t.name(), *session, std::move(entries),
+                            "coaching.session.cancelled");
         out = *session;
         return absl::OkStatus();
       },

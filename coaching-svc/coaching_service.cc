@@ -90,9 +90,7 @@ absl::StatusOr<CoachingConfig> LoadCoachingConfig(const platform::ServerConfig& 
   auto policy = LoadPolicyFromFlag();
   if (!policy.ok()) return policy.status();
   c.policy = *policy;
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
-  c.replica_id = absl::StrCat(host, "-", getpid(), "-", platform::NewRequestId());
+  c.replica_id = platform::ReplicaId();
   return c;
 }
 

@@ -167,9 +167,7 @@ absl::StatusOr<IntakeConfig> LoadIntakeConfig(const platform::ServerConfig& serv
   c.call_timeout = absl::GetFlag(FLAGS_call_timeout);
   if (c.call_timeout <= absl::ZeroDuration())
     return platform::InvalidFlag("call_timeout", "must be > 0");
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
-  c.replica_id = absl::StrCat(host, "-", getpid(), "-", platform::NewRequestId());
+  c.replica_id = platform::ReplicaId();
   return c;
 }
 

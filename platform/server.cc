@@ -1,5 +1,7 @@
 #include "platform/server.h"
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -92,6 +94,12 @@ absl::StatusOr<ServerConfig> LoadServerConfig(absl::string_view service_name) {
   c.coaching_target = absl::GetFlag(FLAGS_coaching_target);
   c.intake_target = absl::GetFlag(FLAGS_intake_target);
   return c;
+}
+
+std::string ReplicaId() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(host, "-", getpid(), "-", NewRequestId());
 }
 
 absl::StatusOr<std::unique_ptr<Authenticator>> MakeAuthenticator(absl::string_view mode) {

@@ -77,6 +77,9 @@ class ServiceHost {
   bool shut_down_ = false;
 };
 
+// This process's name among a service's replicas (host-pid-random), for feed leases.
+std::string ReplicaId();
+
 // Builds the authenticator named by --auth_mode.
 absl::StatusOr<std::unique_ptr<Authenticator>> MakeAuthenticator(absl::string_view mode);
 

@@ -108,9 +108,7 @@ absl::StatusOr<ReportingConfig> LoadReportingConfig(const platform::ServerConfig
   auto policy = coaching_rules::LoadPolicyFromFlag();
   if (!policy.ok()) return policy.status();
   c.policy = *std::move(policy);
-  char host[256] = {0};
-  gethostname(host, sizeof(host) - 1);
-  c.replica_id = absl::StrCat(host, "-", getpid(), "-", platform::NewRequestId());
+  c.replica_id = platform::ReplicaId();
   return c;
 }
 
