@@ -9,6 +9,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libsqlite3-dev libpq-dev libsoci-dev libboost-dev
+  libzip-dev libexpat1-dev libcsv-dev
   postgresql postgresql-common
 )
 # Node.js may come from elsewhere (its own npm); Debian's npm only when there is none.
