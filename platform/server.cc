@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +25,8 @@ ABSL_FLAG(
     "database DSN: sqlite:<path> or postgresql://...; empty = sqlite:<data_dir>/<service>.db");
 ABSL_FLAG(std::string, data_dir, "data", "directory for the embedded SQLite database");
 ABSL_FLAG(int, database_pool, 4, "database connections per process");
+ABSL_FLAG(absl::Duration, database_wait, absl::Seconds(60),
+          "how long start-up retries an unreachable database before giving up (0 = once)");
 ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10),
           "how long in-flight calls may finish after SIGTERM");
 ABSL_FLAG(int, max_message_bytes, 16 << 20, "largest request message accepted");
@@ -67,6 +70,8 @@ absl::StatusOr<ServerConfig> LoadServerConfig(absl::string_view service_name) {
   if (c.database_pool < 1 || c.database_pool > 64) {
     return InvalidFlag("database_pool", "must be between 1 and 64");
   }
+  c.database_wait = absl::GetFlag(FLAGS_database_wait);
+  if (c.database_wait < absl::ZeroDuration()) return InvalidFlag("database_wait", "must be >= 0");
   c.grace_period = absl::GetFlag(FLAGS_grace_period);
   if (c.grace_period < absl::ZeroDuration()) return InvalidFlag("grace_period", "must be >= 0");
   c.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
@@ -214,7 +219,19 @@ int RunService(int argc, char** argv, absl::string_view service_name, absl::stri
       if (ec) return fail("data directory", absl::UnavailableError(ec.message()));
     }
   }
+  // Retry only UNAVAILABLE (server not up yet); a bad DSN or password fails at once. The pause
+  // between attempts waits on the stop signals, so SIGTERM still ends a waiting process.
+  absl::Time give_up = absl::Now() + config->database_wait;
+  absl::Duration pause = absl::Milliseconds(250);
   auto db = Database::Open({config->database_dsn, config->database_pool, &RealClock()});
+  while (!db.ok() && absl::IsUnavailable(db.status()) && absl::Now() < give_up) {
+    LogWarn("database.waiting", {{"error", std::string(db.status().message())},
+                                 {"retry_in_ms", static_cast<long long>(absl::ToInt64Milliseconds(pause))}});
+    timespec ts = absl::ToTimespec(pause);
+    if (sigtimedwait(&stop_signals, nullptr, &ts) > 0) return 0;
+    pause = std::min(pause * 2, absl::Seconds(5));
+    db = Database::Open({config->database_dsn, config->database_pool, &RealClock()});
+  }
   if (!db.ok()) return fail("database", db.status());
   absl::Status migrated = (*db)->Migrate(service_name, migrations);
   if (!migrated.ok()) return fail("migration", migrated);

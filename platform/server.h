@@ -21,6 +21,9 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:0";
   std::string database_dsn;
   int database_pool = 4;
+  // How long start-up keeps retrying an unreachable database (a pod that starts before its
+  // PostgreSQL), so the first deploy does not crash-loop.
+  absl::Duration database_wait = absl::Seconds(60);
   absl::Duration grace_period = absl::Seconds(10);
   int max_message_bytes = 16 << 20;
   std::string port_file;
