@@ -219,12 +219,15 @@ int RunService(int argc, char** argv, absl::string_view service_name, absl::stri
       if (ec) return fail("data directory", absl::UnavailableError(ec.message()));
     }
   }
-  // Retry only UNAVAILABLE (server not up yet); a bad DSN or password fails at once. The pause
+  // Retry only a PostgreSQL server that is not up yet (UNAVAILABLE); a bad DSN or password, or a
+  // SQLite file that cannot be opened, fails at once. The pause
   // between attempts waits on the stop signals, so SIGTERM still ends a waiting process.
   absl::Time give_up = absl::Now() + config->database_wait;
   absl::Duration pause = absl::Milliseconds(250);
   auto db = Database::Open({config->database_dsn, config->database_pool, &RealClock()});
-  while (!db.ok() && absl::IsUnavailable(db.status()) && absl::Now() < give_up) {
+  const bool server_database = config->database_dsn.rfind("sqlite:", 0) != 0;
+  while (!db.ok() && server_database && absl::IsUnavailable(db.status()) &&
+         absl::Now() < give_up) {
     LogWarn("database.waiting", {{"error", std::string(db.status().message())},
                                  {"retry_in_ms", static_cast<long long>(absl::ToInt64Milliseconds(pause))}});
     timespec ts = absl::ToTimespec(pause);
