@@ -303,5 +303,38 @@ TEST_F(ConsumerFixture, WatchRejectsCursorsOutsideTheFeed) {
   }
 }
 
+#ifdef LV_TEST_ENGINE_POSTGRES
+// A PostgreSQL restart or fail-over drops every pooled connection; the next reads and writes
+// must get fresh ones instead of failing until the process restarts.
+TEST_F(ChangeFeedTest, ConnectionsTheServerDroppedAreReplaced) {
+  ASSERT_TRUE(PublishOne("before").ok());
+  auto admin = testing::OpenTestDatabase(dsn_, &clock_);
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  int terminated = 0;
+  ASSERT_TRUE((*admin)
+                  ->Read([&](soci::session& sql) {
+                    sql << "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                           " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                        soci::into(terminated);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_GT(terminated, 0);
+  ChangeFeed feed(db_.get());
+  // Every pooled connection is dead now: each of these takes one and must replace it.
+  for (int i = 0; i < 8; ++i) {
+    auto events = feed.ReadAfter(0, 10);
+    ASSERT_TRUE(events.ok()) << "read " << i << ": " << events.status();
+  }
+  for (int i = 0; i < 8; ++i) {
+    absl::Status written = PublishOne(absl::StrCat("after-", i));
+    ASSERT_TRUE(written.ok()) << "write " << i << ": " << written;
+  }
+  auto events = feed.ReadAfter(0, 100);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->size(), 9u);
+}
+#endif
+
 }  // namespace
 }  // namespace lv::platform

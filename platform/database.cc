@@ -42,7 +42,16 @@ Failure Classify(const soci::soci_error& e) {
     return Failure::kPermanent;
   }
   if (e.get_error_category() == soci::soci_error::connection_error) return Failure::kUnavailable;
+  // What SOCI throws for a session whose backend is gone (a reconnect that failed).
+  if (absl::StrContains(e.get_error_message(), "not connected")) return Failure::kUnavailable;
   return Failure::kPermanent;
+}
+
+// A pooled session whose last reconnect failed (the server was down) has no backend, and SOCI
+// throws "Session is not connected." on every use of it from then on: connect it again before
+// use, so the process recovers by itself once the database is back.
+void EnsureConnected(soci::session& sql) {
+  if (sql.get_backend() == nullptr) sql.reconnect();
 }
 
 absl::Status FromSoci(const soci::soci_error& e, absl::string_view what) {
@@ -174,6 +183,7 @@ absl::Status Database::Write(const std::function<absl::Status(Transaction&)>& bo
     soci::session sql(*pool_);
     bool open = false;
     try {
+      EnsureConnected(sql);
       // SQLite: take the write lock up front so two writers never deadlock upgrading read locks.
       sql << (dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
       open = true;
@@ -212,17 +222,24 @@ absl::Status Database::Write(const std::function<absl::Status(Transaction&)>& bo
 
 absl::Status Database::Read(const std::function<absl::Status(soci::session&)>& body) {
   soci::session sql(*pool_);
-  try {
-    return body(sql);
-  } catch (const soci::soci_error& e) {
-    if (Classify(e) == Failure::kUnavailable) {
+  absl::Status last;
+  // A read has no effects, so one more attempt on a fresh connection is always safe: a
+  // connection the server dropped (restart, fail-over) costs the caller nothing.
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    try {
+      EnsureConnected(sql);
+      return body(sql);
+    } catch (const soci::soci_error& e) {
+      last = FromSoci(e, "database read");
+      if (Classify(e) != Failure::kUnavailable) return last;
       try {
         sql.reconnect();
       } catch (const soci::soci_error&) {
+        return last;
       }
     }
-    return FromSoci(e, "database read");
   }
+  return last;
 }
 
 absl::Status Database::Migrate(absl::string_view component,
