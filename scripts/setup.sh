@@ -12,6 +12,9 @@ PACKAGES=(
   libzip-dev libexpat1-dev libcsv-dev
   postgresql postgresql-common
 )
+# Callers add their own needs (scripts/test.sh: what the deployment smoke test runs on).
+read -r -a extra <<<"${LV_EXTRA_PACKAGES:-}"
+PACKAGES+=("${extra[@]}")
 # Node.js may come from elsewhere (its own npm); Debian's npm only when there is none.
 command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 

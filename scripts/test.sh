@@ -4,7 +4,12 @@
 # starts and removes; a server that does not start fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# podman (with runc, catatonit for its pause image and CNI plugins) runs the dev overlay in the
+# deployment smoke test; debootstrap makes the local Debian base image the images build on.
+LV_EXTRA_PACKAGES="podman runc catatonit containernetworking-plugins debootstrap" bash scripts/setup.sh
+# kubectl (with kustomize) renders the manifests; Debian does not package it and no registry
+# can provide it here, so a machine without it fails now, saying so, instead of skipping tests.
+command -v kubectl >/dev/null || { echo "kubectl is missing: the k8s tests need it to render k8s/overlays"; exit 1; }
 
 echo "== buf lint"
 node_modules/.bin/buf lint
