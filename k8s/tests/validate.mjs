@@ -1,5 +1,8 @@
 // Renders the overlays and checks every object offline, as a cluster's admission would and more:
-//   1. schema: each object validates against the Kubernetes OpenAPI schemas (kubernetes-models);
+//   1. schema: each object validates against the Kubernetes OpenAPI schemas (kubernetes-models),
+//      and has no field the API does not know (TypeScript's excess-property check against the
+//      same package's types: the compiled schemas accept unknown fields, a misspelt
+//      `readinessprobe` would pass them and be dropped by a lenient apply);
 //   2. policy: containers run as non-root with a read-only root, no privilege escalation, probes,
 //      requests and limits; no Secret value (or anything that looks like a credential) sits in a
 //      ConfigMap or a plain env value; references to ConfigMaps and Secrets resolve; every
@@ -10,7 +13,8 @@
 // caught, so a check that silently stopped checking is noticed.
 //
 // Usage: node k8s/tests/validate.mjs [--self-test]   (from anywhere; needs kubectl and npm ci)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -72,6 +76,40 @@ async function schemaErrors(objects) {
       errors.push(`${id(o)}: schema: ${e.message}`);
     }
   }
+  return errors;
+}
+
+// One typed constant per object; tsc reports any property its Kubernetes type lacks. The file
+// lives under node_modules/.cache so that tsc resolves kubernetes-models from the repository.
+function unknownFieldErrors(objects) {
+  const dir = join(root, 'node_modules', '.cache', 'lv-k8s-check');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `check-${process.pid}.ts`);
+  const lines = [];
+  const owner = [];  // line number (1-based) -> object index
+  objects.forEach((o, i) => {
+    const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+    const module = ['kubernetes-models', group, version, o.kind].filter(Boolean).join('/');
+    const chunk = [`import type { I${o.kind} as T${i} } from '${module}';`,
+      ...`export const o${i}: T${i} = ${JSON.stringify(o, null, 1)};`.split('\n')];
+    for (const l of chunk) {
+      lines.push(l);
+      owner.push(i);
+    }
+  });
+  writeFileSync(file, lines.join('\n'));
+  const tsc = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--strict',
+    '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', file], { encoding: 'utf8' });
+  rmSync(file, { force: true });
+  if (tsc.error) return [`type check: cannot run tsc (npm ci): ${tsc.error.message}`];
+  const errors = [];
+  for (const m of tsc.stdout.matchAll(/\.ts\((\d+),\d+\): error TS\d+: (.*)/g)) {
+    const o = objects[owner[Number(m[1]) - 1]];
+    const what = m[2].replace(/Object literal may only specify known properties, and '"?([^'"]+)"?' does not exist in type '([^']+)'\./,
+      'unknown field $1 (in $2)');
+    errors.push(`${o ? id(o) : 'type check'}: schema: ${what}`);
+  }
+  if (tsc.status !== 0 && !errors.length) errors.push(`type check failed: ${tsc.stdout}${tsc.stderr}`);
   return errors;
 }
 
@@ -215,7 +253,8 @@ function networkErrors(objects) {
 }
 
 export async function check(objects, overlay) {
-  return [...await schemaErrors(objects), ...policyErrors(objects, overlay), ...networkErrors(objects)];
+  return [...await schemaErrors(objects), ...unknownFieldErrors(objects), ...policyErrors(objects, overlay),
+    ...networkErrors(objects)];
 }
 
 // Each break must produce at least one error naming what broke.
@@ -251,6 +290,10 @@ const BREAKS = [
   }],
   ['schema violation', /schema/, (os) => {
     os.find((o) => o.kind === 'Deployment').spec.replicas = 'two';
+  }],
+  ['misspelt field', /unknown field readinessprobe/, (os) => {
+    const c = os.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0];
+    c.readinessprobe = c.readinessProbe;
   }],
   ['extra network path', /coaching->intake is allowed/, (os) => {
     os.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'oops' },
