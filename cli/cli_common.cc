@@ -9,6 +9,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/create_channel.h"
 #include "platform/errors.h"
+#include "platform/tls.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:8080", "service address HOST:PORT");
 ABSL_FLAG(std::string, token, "", "bearer token (dev mode: dev.<role>.<subject>)");
@@ -17,7 +18,13 @@ ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "deadline of one call");
 namespace lv::cli {
 
 std::shared_ptr<grpc::Channel> Channel() {
-  return grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials());
+  // --tls_ca (and --tls_cert/--tls_key for mutual TLS) as the services take them.
+  auto tls = platform::TlsFilesFromFlags();
+  if (!tls.ok()) {
+    std::fprintf(stderr, "lv: %s\n", std::string(tls.status().message()).c_str());
+    std::exit(2);
+  }
+  return platform::NewChannel(absl::GetFlag(FLAGS_target), *tls);
 }
 
 void Prepare(grpc::ClientContext* context, bool with_deadline) {

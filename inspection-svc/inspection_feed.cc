@@ -1,17 +1,17 @@
 #include "inspection-svc/inspection_feed.h"
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/create_channel.h"
 #include "lerenverbeteren/inspection/v1/inspection_service.grpc.pb.h"
 
 namespace lv::inspection {
 
 std::unique_ptr<platform::FeedConsumer> NewInspectionFeedConsumer(
-    platform::Database* db, const std::string& target, const std::string& service,
+    platform::Database* db, const std::string& target, const platform::TlsFiles& tls,
+    const std::string& service,
     const std::string& replica_id, platform::FeedConsumer::ApplyFn apply) {
   namespace pb = ::lerenverbeteren::inspection::v1;
   auto stub = std::shared_ptr<pb::InspectionService::Stub>(pb::InspectionService::NewStub(
-      grpc::CreateChannel(target, grpc::InsecureChannelCredentials())));
+      platform::NewChannel(target, tls)));
   platform::FeedConsumer::Options options;
   options.source = "inspection";
   options.holder = replica_id;

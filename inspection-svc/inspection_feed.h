@@ -7,14 +7,16 @@
 #include <string>
 
 #include "platform/feed_consumer.h"
+#include "platform/tls.h"
 
 namespace lv::inspection {
 
-// A consumer of inspection-svc's feed at `target` (host:port), applying with `apply` in the
+// A consumer of inspection-svc's feed at `target` (host:port, reached with `tls`), applying with `apply` in the
 // caller's database. `service` names the caller (its token and log lines); `replica_id` holds the
 // lease. Start() it once the server is up.
 std::unique_ptr<platform::FeedConsumer> NewInspectionFeedConsumer(
-    platform::Database* db, const std::string& target, const std::string& service,
+    platform::Database* db, const std::string& target, const platform::TlsFiles& tls,
+    const std::string& service,
     const std::string& replica_id, platform::FeedConsumer::ApplyFn apply);
 
 }  // namespace lv::inspection

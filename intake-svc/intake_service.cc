@@ -95,9 +95,8 @@ absl::Status ValidateCoach(const pb::Coach& c) {
 
 class CoachingClient : public TrajectoryPort {
  public:
-  CoachingClient(const std::string& target, absl::Duration timeout)
-      : stub_(coaching_pb::CoachingService::NewStub(
-            grpc::CreateChannel(target, grpc::InsecureChannelCredentials()))),
+  CoachingClient(const std::string& target, const platform::TlsFiles& tls, absl::Duration timeout)
+      : stub_(coaching_pb::CoachingService::NewStub(platform::NewChannel(target, tls))),
         timeout_(timeout) {}
 
   absl::StatusOr<std::string> Open(const coaching_pb::OpenTrajectoryRequest& request) override {
@@ -146,9 +145,10 @@ class CoachingClient : public TrajectoryPort {
 }  // namespace
 
 std::unique_ptr<TrajectoryPort> NewCoachingClient(const std::string& target,
+                                                  const platform::TlsFiles& tls,
                                                   absl::Duration timeout) {
   if (target.empty()) return nullptr;
-  return std::make_unique<CoachingClient>(target, timeout);
+  return std::make_unique<CoachingClient>(target, tls, timeout);
 }
 
 absl::StatusOr<IntakeConfig> LoadIntakeConfig(const platform::ServerConfig& server) {
@@ -164,6 +164,7 @@ absl::StatusOr<IntakeConfig> LoadIntakeConfig(const platform::ServerConfig& serv
     return platform::InvalidFlag("match_target_days", "must be >= 1");
   c.inspection_target = server.inspection_target;
   c.coaching_target = server.coaching_target;
+  c.tls = server.tls;
   c.call_timeout = absl::GetFlag(FLAGS_call_timeout);
   if (c.call_timeout <= absl::ZeroDuration())
     return platform::InvalidFlag("call_timeout", "must be > 0");
@@ -177,7 +178,7 @@ IntakeService::IntakeService(platform::Database* db, const platform::ServerConfi
       feed_(db),
       watch_(server.watch),
       config_(std::move(config)),
-      coaching_(NewCoachingClient(config_.coaching_target, config_.call_timeout)),
+      coaching_(NewCoachingClient(config_.coaching_target, config_.tls, config_.call_timeout)),
       intake_(db, clock, coaching_.get(), config_.settings) {}
 
 IntakeService::~IntakeService() { StopBackground(); }
@@ -193,7 +194,7 @@ void IntakeService::StartBackground() {
     return;
   }
   inspection_feed_ = inspection::NewInspectionFeedConsumer(
-      db_, config_.inspection_target, "intake", config_.replica_id,
+      db_, config_.inspection_target, config_.tls, "intake", config_.replica_id,
       [this](platform::Transaction& tx, const platform::ChangeEvent& e) {
         return intake_.ApplyInspectionEvent(tx, e);
       });

@@ -46,6 +46,9 @@ ABSL_FLAG(std::string, coaching_target, "",
 ABSL_FLAG(absl::Duration, feed_lease, absl::Seconds(15),
           "how long a feed consumer's lease lasts; another replica takes over when it lapses");
 ABSL_FLAG(std::string, intake_target, "", "intake-svc host:port (its feed); empty = not connected");
+ABSL_FLAG(std::string, health_listen, "",
+          "HOST:PORT of a plaintext port serving only the gRPC health service (for probes that "
+          "cannot speak TLS); empty = none");
 
 namespace lv::platform {
 
@@ -98,6 +101,13 @@ absl::StatusOr<ServerConfig> LoadServerConfig(absl::string_view service_name) {
   c.inspection_target = absl::GetFlag(FLAGS_inspection_target);
   c.coaching_target = absl::GetFlag(FLAGS_coaching_target);
   c.intake_target = absl::GetFlag(FLAGS_intake_target);
+  c.health_listen = absl::GetFlag(FLAGS_health_listen);
+  auto tls = TlsFilesFromFlags();
+  if (!tls.ok()) return tls.status();
+  if (tls->enabled() && tls->cert.empty()) {
+    return InvalidFlag("tls_cert", "a server with --tls_ca needs its own --tls_cert and --tls_key");
+  }
+  c.tls = *std::move(tls);
   return c;
 }
 
@@ -136,8 +146,10 @@ absl::Status ServiceHost::Start(ServiceModule* module) {
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  auto credentials = ServerCredentials(config_.tls);
+  if (!credentials.ok()) return credentials.status();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config_.listen, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(config_.listen, *credentials, &port_);
   builder.SetMaxReceiveMessageSize(config_.max_message_bytes);
   // Clients may ping every 20 s while streaming Watch without being told too_many_pings.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
@@ -151,6 +163,21 @@ absl::Status ServiceHost::Start(ServiceModule* module) {
     server_.reset();
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.listen));
   }
+  if (!config_.health_listen.empty()) {
+    // Only the health service (and reflection describing it): nothing else is reachable here,
+    // which is why it may be plaintext while the main port requires TLS.
+    grpc::ServerBuilder health;
+    health.AddListeningPort(config_.health_listen, grpc::InsecureServerCredentials(),
+                            &health_port_);
+    health_server_ = health.BuildAndStart();
+    if (health_server_ == nullptr || health_port_ == 0) {
+      health_server_.reset();
+      server_->Shutdown();
+      server_.reset();
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", config_.health_listen));
+    }
+    health_server_->GetHealthCheckService()->SetServingStatus(true);
+  }
   server_->GetHealthCheckService()->SetServingStatus(true);
   if (!config_.port_file.empty()) {
     std::ofstream out(config_.port_file + ".tmp");
@@ -159,7 +186,10 @@ absl::Status ServiceHost::Start(ServiceModule* module) {
     std::rename((config_.port_file + ".tmp").c_str(), config_.port_file.c_str());
   }
   module->StartBackground();
-  LogInfo("server.serving", {{"listen", config_.listen}, {"port", port_}});
+  LogInfo("server.serving", {{"listen", config_.listen},
+                             {"port", port_},
+                             {"tls", config_.tls.enabled() ? (config_.tls.ca.empty() ? "server" : "mutual") : "off"},
+                             {"health_port", health_port_}});
   return absl::OkStatus();
 }
 
@@ -169,11 +199,16 @@ void ServiceHost::Shutdown() {
   LogInfo("server.draining",
           {{"grace_ms", static_cast<long long>(absl::ToInt64Milliseconds(config_.grace_period))}});
   server_->GetHealthCheckService()->SetServingStatus(false);
+  if (health_server_ != nullptr) health_server_->GetHealthCheckService()->SetServingStatus(false);
   config_.watch.draining->store(true);
   if (module_ != nullptr) module_->StopBackground();
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(config_.grace_period));
   server_->Wait();
+  if (health_server_ != nullptr) {
+    health_server_->Shutdown();
+    health_server_->Wait();
+  }
   LogInfo("server.stopped");
 }
 

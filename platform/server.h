@@ -11,6 +11,7 @@
 #include "platform/auth.h"
 #include "platform/clock.h"
 #include "platform/database.h"
+#include "platform/tls.h"
 #include "platform/watch.h"
 
 namespace lv::platform {
@@ -34,6 +35,11 @@ struct ServerConfig {
   std::string inspection_target;
   std::string coaching_target;
   std::string intake_target;
+  // TLS for this server and its calls to peers (--tls_cert, --tls_key, --tls_ca).
+  TlsFiles tls;
+  // A second, plaintext port that serves only grpc.health.v1, for probes that cannot speak TLS
+  // (Kubernetes' gRPC probes); empty = none.
+  std::string health_listen;
 };
 
 // Reads and validates the common flags. Errors name the flag.
@@ -64,6 +70,7 @@ class ServiceHost {
   // Fails when a method has no access policy or the address cannot be bound.
   absl::Status Start(ServiceModule* module);
   int port() const { return port_; }
+  int health_port() const { return health_port_; }
   // Drains: health NOT_SERVING, Watch streams told to resume elsewhere, in-flight calls given
   // the grace period, then the server stops.
   void Shutdown();
@@ -76,7 +83,9 @@ class ServiceHost {
   PolicyTable policy_;
   ServiceModule* module_ = nullptr;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;  // --health_listen
   int port_ = 0;
+  int health_port_ = 0;
   bool shut_down_ = false;
 };
 

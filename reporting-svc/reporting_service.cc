@@ -105,6 +105,7 @@ absl::StatusOr<ReportingConfig> LoadReportingConfig(const platform::ServerConfig
   c.inspection_target = server.inspection_target;
   c.intake_target = server.intake_target;
   c.coaching_target = server.coaching_target;
+  c.tls = server.tls;
   auto policy = coaching_rules::LoadPolicyFromFlag();
   if (!policy.ok()) return policy.status();
   c.policy = *std::move(policy);
@@ -135,12 +136,13 @@ void ReportingService::StartBackground() {
       return ApplyEvent(tx, source, e);
     };
   };
-  auto channel = [](const std::string& target) {
-    return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  auto channel = [this](const std::string& target) {
+    return platform::NewChannel(target, config_.tls);
   };
   if (!config_.inspection_target.empty()) {
     consumers_.push_back(inspection::NewInspectionFeedConsumer(
-        db_, config_.inspection_target, "reporting", config_.replica_id, apply("inspection")));
+        db_, config_.inspection_target, config_.tls, "reporting", config_.replica_id,
+        apply("inspection")));
   }
   if (!config_.intake_target.empty()) {
     auto stub = std::shared_ptr<intake::IntakeService::Stub>(

@@ -28,11 +28,12 @@ const EXPECTED_CALLS = [
 ];
 const SERVICES = ['inspection', 'intake', 'coaching', 'reporting'];
 const GRPC_PORT = 50051;
+const HEALTH_PORT = 50052;  // plaintext, health only: what the probes ask
 // Secrets prod expects to exist in the cluster (never in git): see overlays/prod.
 const EXTERNAL_SECRETS = {
   dev: [],
   prod: ['inspection-database', 'intake-database', 'coaching-database', 'reporting-database',
-    'lv-postgres-ca'],
+    'lv-postgres-ca', 'lv-tls'],
 };
 const CREDENTIAL_KEY = /(password|passwd|secret|token|dsn|private[_-]?key|credential)/i;
 const CREDENTIAL_VALUE = [/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^@\s]+@/i, /-----BEGIN [A-Z ]*PRIVATE KEY/,
@@ -165,8 +166,8 @@ function policyErrors(objects, overlay) {
       const isServer = podLabelsOf(w)['app.kubernetes.io/component'] === 'server';
       for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
         if (!c[probe]) errors.push(`${at}: no ${probe}`);
-        else if (isServer && c[probe].grpc?.port !== GRPC_PORT) {
-          errors.push(`${at}: ${probe} does not ask the gRPC health service on ${GRPC_PORT}`);
+        else if (isServer && c[probe].grpc?.port !== HEALTH_PORT) {
+          errors.push(`${at}: ${probe} does not ask the gRPC health service on ${HEALTH_PORT}`);
         }
       }
       if (!c.image || c.image.endsWith(':latest') || !/:[^/]+$/.test(c.image)) {
@@ -180,6 +181,11 @@ function policyErrors(objects, overlay) {
         if (cmRef && !configMaps.has(cmRef)) errors.push(`${at}: env ${e.name}: no ConfigMap ${cmRef}`);
         const sRef = e.valueFrom?.secretKeyRef?.name;
         if (sRef && !secretExists(sRef)) errors.push(`${at}: env ${e.name}: no Secret ${sRef}`);
+      }
+      if (isServer && overlay === 'prod') {
+        for (const name of ['LV_TLS_CERT', 'LV_TLS_KEY', 'LV_TLS_CA']) {
+          if (!c.env?.some((e) => e.name === name)) errors.push(`${at}: prod without mutual TLS (${name} unset)`);
+        }
       }
       if (isServer && !c.env?.some((e) => e.name === 'LV_DATABASE' && e.valueFrom?.secretKeyRef)) {
         errors.push(`${at}: LV_DATABASE does not come from a Secret`);
@@ -272,7 +278,7 @@ const BREAKS = [
     delete os.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].readinessProbe;
   }],
   ['probe not on gRPC health', /gRPC health/, (os) => {
-    os.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].livenessProbe = { tcpSocket: { port: 50051 } };
+    os.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].livenessProbe = { tcpSocket: { port: 50052 } };
   }],
   ['missing memory limit', /no memory limit/, (os) => {
     delete os.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].resources.limits.memory;
