@@ -5,11 +5,12 @@
 //   - Secrets become podman secrets in the JSON form podman 4.3 reads for secretKeyRef/secretRef
 //     (it stores a played Secret as YAML, then fails to parse it as JSON);
 //   - on the host's network, containers' ports are dropped (podman refuses port mappings there);
+//   - secret volumes become host folders holding the Secret's files (podman 4.3 panics on them);
 //   - Services, ServiceAccounts, HPAs, PDBs and NetworkPolicies are left out: podman has no
 //     cluster to give them meaning (k8s/tests/validate.mjs checks them instead).
 // Usage: node podman_play.mjs <rendered.yaml> <out-dir>  ->  <out-dir>/play.yaml, <out-dir>/secrets/*.json
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 
 const [input, outDir] = process.argv.slice(2);
@@ -46,9 +47,23 @@ for (const o of objects) {
     play.push(o);
   }
 }
+const secrets = new Map(objects.filter((o) => o.kind === 'Secret').map((o) => [o.metadata.name, o]));
 for (const o of play) {
   const spec = o.spec?.template?.spec;
   if (spec?.hostNetwork) for (const c of spec.containers) delete c.ports;
+  for (const v of spec?.volumes ?? []) {
+    if (!v.secret) continue;
+    const secret = secrets.get(v.secret.secretName);
+    if (!secret) throw new Error(`${o.metadata.name}: volume ${v.name}: no Secret ${v.secret.secretName}`);
+    const dir = resolve(outDir, 'secret-volumes', secret.metadata.name);
+    mkdirSync(dir, { recursive: true });
+    for (const [k, b64] of Object.entries(secret.data ?? {})) {
+      writeFileSync(join(dir, k), Buffer.from(b64.replace(/\s+/g, ''), 'base64'), { mode: 0o644 });
+    }
+    delete v.secret;
+    v.hostPath = { path: dir, type: 'Directory' };
+    console.log(`${o.metadata.name}: secret volume ${v.name} -> host folder`);
+  }
 }
 // Volumes and ConfigMaps before the pods that use them, and PostgreSQL before the services (they
 // wait for it anyway: --database_wait).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Deployment smoke test: builds the five images, starts the dev overlay (PostgreSQL included)
-# with `podman kube play`, runs one scenario through the cli across all four services and the
-# database, and tears everything down again, also when it fails.
+# with `podman kube play`, with mutual TLS between the services as in prod, runs one scenario
+# through the cli across all four services and the database, and tears everything down again,
+# also when it fails.
 # Where podman cannot run containers, this fails and says why: it never passes by skipping.
 # Usage: podman_smoke_test.sh <build-dir> <source-dir>
 set -euo pipefail
@@ -10,7 +11,7 @@ SRC="$(cd "${2:?source dir}" && pwd)"
 LV="$BUILD/cli/lv"
 NODE_PATH_BIN="$SRC/node_modules/.bin"
 WORK="$(mktemp -d /tmp/lv-smoke.XXXXXX)"
-PORTS=(17101 17102 17103 17104 17432)  # as in k8s/tests/podman/kustomization.yaml
+PORTS=(17101 17102 17103 17104 17111 17112 17113 17114 17432)  # k8s/tests/podman/kustomization.yaml
 
 fail() {
   echo "FAIL: $*" >&2
@@ -34,16 +35,25 @@ if ! podman run --rm --pull=never --network=none "${LV_BASE_IMAGE:-localhost/lv-
 fi
 for port in "${PORTS[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    fail "port $port is in use; the smoke test needs 17101-17104 and 17432"
+    fail "port $port is in use; the smoke test needs ${PORTS[*]}"
   fi
 done
 
 echo "== images"
 bash k8s/image/build-images.sh
 
-echo "== render the dev overlay for podman"
+echo "== certificates, render the dev overlay for podman"
+# The services' certificate (they call each other on 127.0.0.1) and a client one for lv; the
+# overlay's lv-tls Secret is generated from tls/.
+CERTS="$SRC/k8s/tests/podman/tls"
+rm -rf "$CERTS"
+bash tests/make_test_certs.sh "$CERTS" "DNS:localhost,IP:127.0.0.1"
 kubectl kustomize k8s/tests/podman >"$WORK/rendered.yaml"
 node k8s/tests/podman_play.mjs "$WORK/rendered.yaml" "$WORK/play"
+# The servers (uid 65532) read the certificate folder podman mounts for the Secret.
+chmod 711 "$WORK" "$WORK/play"
+chmod -R a+rX "$WORK/play/secret-volumes"
+TLS=(--tls_ca="$CERTS/ca.crt" --tls_cert="$CERTS/operator.crt" --tls_key="$CERTS/operator.key")
 
 secrets=()
 teardown() {
@@ -60,7 +70,7 @@ teardown() {
   for s in "${secrets[@]}"; do podman secret rm "$s" >/dev/null 2>&1 || true; done
   # podman 4.3 makes each emptyDir and claim a named volume; remove them with the pods.
   podman volume rm -f data-lv-postgres-0 tmp >/dev/null 2>&1 || true
-  rm -rf "$WORK"
+  rm -rf "$WORK" "$CERTS"
   exit $rc
 }
 trap teardown EXIT
@@ -79,13 +89,19 @@ echo "== podman kube play"
 podman kube play "$WORK/play/play.yaml" >/dev/null
 
 echo "== waiting for the four services (each waits for PostgreSQL, then migrates)"
-for port in 17101 17102 17103 17104; do
+# First the plaintext health ports, as the kubelet's probes ask; then the API ports, which only
+# answer mutual TLS.
+for port in 17111 17112 17113 17114; do
   ok=false
   for _ in $(seq 1 180); do
     if "$LV" health --target="127.0.0.1:$port" 2>/dev/null | grep -q ' SERVING$'; then ok=true; break; fi
     sleep 0.5
   done
-  $ok || fail "service on $port never became SERVING"
+  $ok || fail "health port $port never said SERVING"
+done
+for port in 17101 17102 17103 17104; do
+  "$LV" health --target="127.0.0.1:$port" "${TLS[@]}" | grep -q ' SERVING$' || fail "$port over mutual TLS"
+  "$LV" health --target="127.0.0.1:$port" --timeout=3s >/dev/null 2>&1 && fail "$port answered plaintext"
 done
 podman ps --format '{{.Names}} {{.Status}}' | grep -v infra | sed 's/^/   /'
 for c in inspection intake coaching reporting; do
@@ -94,10 +110,10 @@ for c in inspection intake coaching reporting; do
   [ "$user" = "65532:65532" ] || [ "$user" = "65532" ] || fail "$c runs as '$user'"
   [ "$ro" = "true" ] || fail "$c has a writable root filesystem"
 done
-echo "ok: four services SERVING, as uid 65532 on read-only root filesystems"
+echo "ok: four services SERVING (mutual TLS only), as uid 65532 on read-only root filesystems"
 
 echo "== scenario through the cli"
-PL=(--token=dev.project_leader.smoke)
+PL=(--token=dev.project_leader.smoke "${TLS[@]}")
 INSPECTION=(--target=127.0.0.1:17101 "${PL[@]}")
 INTAKE=(--target=127.0.0.1:17102 "${PL[@]}")
 COACHING=(--target=127.0.0.1:17103 "${PL[@]}")
@@ -139,7 +155,7 @@ echo "ok: registration, intake and a match that opened $T in coaching-svc"
 "$LV" call "${COACHING[@]}" --method=$C/LogSession --json="{\"parent\":\"$T\",\"request_id\":\"smoke-s1\",
   \"session\":{\"date\":$TODAY,\"half_days\":{\"half_steps\":\"2\"},\"theme\":\"SUPPORT_THEME_LESSON_QUALITY\"}}" \
   >/dev/null || fail "log session"
-"$LV" coaching statement --target=127.0.0.1:17103 --token=dev.school.00CB --name="$T" \
+"$LV" coaching statement --target=127.0.0.1:17103 "${TLS[@]}" --token=dev.school.00CB --name="$T" \
   | grep -q '^total' || fail "the school's transparency statement"
 echo "ok: a session logged and the school's statement"
 
