@@ -12,6 +12,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$TMP"/*.log; do echo "--- $f"; tail -5 "$f"; done; exit 1; }
+source "$(dirname "$0")/lib.sh"
 
 declare -A PIDS
 start() {  # start SERVICE [extra flags...]
@@ -90,19 +91,7 @@ T="$(grep -o '"name":"trajectories/[^"]*"' "$TMP/open.json" | head -1 | cut -d'"
   | grep -q 'LEDGER_ENTRY_KIND_CONSUMPTION' || fail "ledger through lv coaching ledger"
 "$LV" coaching statement --token=dev.school.77XY --name="$T" | tee "$TMP/statement.txt" | grep -q "^total" \
   || fail "statement table: $(cat "$TMP/statement.txt")"
-"$LV" call --target="127.0.0.1:$(cat "$TMP/inspection.port")" --token=dev.inspectorate.e2e \
-  --method=lerenverbeteren.inspection.v1.InspectionService/RecordVerdict --json='{"department":
-  {"brin":"77XY","location":"00","school_type":"SCHOOL_TYPE_HAVO"},"source_record_id":"e2e-v1",
-  "verdict":{"value":"VERDICT_INSUFFICIENT","established_date":{"year":2026,"month":3,"day":1}}}' \
-  >/dev/null || fail "push a verdict"
-category=""
-for _ in $(seq 1 200); do
-  category="$("$LV" call --token=dev.project_leader.e2e --method=$C/GetTrajectory --json="{\"name\":\"$T\"}" \
-    | grep -o '"category":"[A-Z_]*"')"
-  [ "$category" = '"category":"TRAJECTORY_CATEGORY_INSUFFICIENT"' ] && break
-  sleep 0.05
-done
-[ "$category" = '"category":"TRAJECTORY_CATEGORY_INSUFFICIENT"' ] || fail "category via the feed: $category"
+verdict_raises_category "127.0.0.1:$(cat "$TMP/inspection.port")" "$LV_TARGET" "$T" e2e-v1
 echo "ok: coaching trajectory, session, statement, and a verdict change through the inspection feed"
 
 # intake: the imported very-weak department is on the outreach list (inspection feed), it

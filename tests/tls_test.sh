@@ -11,6 +11,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$TMP"/*.log; do echo "--- $f"; tail -5 "$f"; done; exit 1; }
+source "$(dirname "$0")/lib.sh"
 command -v openssl >/dev/null || fail "openssl is not installed"
 
 # A CA, the services' certificate (127.0.0.1 and the Kubernetes Service names), a client
@@ -67,19 +68,7 @@ C=lerenverbeteren.coaching.v1.CoachingService
   {"department":"departments/77XY-00-havo","verdict":"VERDICT_SUFFICIENT"}]}' >"$TMP/open.json" \
   || fail "open trajectory over TLS"
 T="$(grep -o '"name":"trajectories/[^"]*"' "$TMP/open.json" | head -1 | cut -d'"' -f4)"
-"$LV" call --target="$INSPECTION" "${OPERATOR[@]}" --token=dev.inspectorate.t \
-  --method=lerenverbeteren.inspection.v1.InspectionService/RecordVerdict --json='{"department":
-  {"brin":"77XY","location":"00","school_type":"SCHOOL_TYPE_HAVO"},"source_record_id":"tls-v1",
-  "verdict":{"value":"VERDICT_INSUFFICIENT","established_date":{"year":2026,"month":3,"day":1}}}' \
-  >/dev/null || fail "push a verdict over TLS"
-category=""
-for _ in $(seq 1 200); do
-  category="$("$LV" call --target="$COACHING" "${OPERATOR[@]}" --token=dev.project_leader.t \
-    --method=$C/GetTrajectory --json="{\"name\":\"$T\"}" | grep -o '"category":"[A-Z_]*"')"
-  [ "$category" = '"category":"TRAJECTORY_CATEGORY_INSUFFICIENT"' ] && break
-  sleep 0.05
-done
-[ "$category" = '"category":"TRAJECTORY_CATEGORY_INSUFFICIENT"' ] || fail "category via the TLS feed: $category"
+verdict_raises_category "$INSPECTION" "$COACHING" "$T" tls-v1 "${OPERATOR[@]}"
 echo "ok: coaching-svc follows inspection-svc's feed over mutual TLS"
 
 # Bad TLS flags stop a server at start, naming the flag.
