@@ -7,11 +7,11 @@ namespace lv::inspection {
 
 std::unique_ptr<platform::FeedConsumer> NewInspectionFeedConsumer(
     platform::Database* db, const std::string& target, const platform::TlsFiles& tls,
-    const std::string& service,
-    const std::string& replica_id, platform::FeedConsumer::ApplyFn apply) {
+    const std::string& service, const std::string& replica_id,
+    platform::FeedConsumer::ApplyFn apply) {
   namespace pb = ::lerenverbeteren::inspection::v1;
-  auto stub = std::shared_ptr<pb::InspectionService::Stub>(pb::InspectionService::NewStub(
-      platform::NewChannel(target, tls)));
+  auto stub = std::shared_ptr<pb::InspectionService::Stub>(
+      pb::InspectionService::NewStub(platform::NewChannel(target, tls)));
   platform::FeedConsumer::Options options;
   options.source = "inspection";
   options.holder = replica_id;

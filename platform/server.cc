@@ -186,10 +186,11 @@ absl::Status ServiceHost::Start(ServiceModule* module) {
     std::rename((config_.port_file + ".tmp").c_str(), config_.port_file.c_str());
   }
   module->StartBackground();
-  LogInfo("server.serving", {{"listen", config_.listen},
-                             {"port", port_},
-                             {"tls", config_.tls.enabled() ? (config_.tls.ca.empty() ? "server" : "mutual") : "off"},
-                             {"health_port", health_port_}});
+  LogInfo("server.serving",
+          {{"listen", config_.listen},
+           {"port", port_},
+           {"tls", config_.tls.enabled() ? (config_.tls.ca.empty() ? "server" : "mutual") : "off"},
+           {"health_port", health_port_}});
   return absl::OkStatus();
 }
 
@@ -261,10 +262,10 @@ int RunService(int argc, char** argv, absl::string_view service_name, absl::stri
   absl::Duration pause = absl::Milliseconds(250);
   auto db = Database::Open({config->database_dsn, config->database_pool, &RealClock()});
   const bool server_database = config->database_dsn.rfind("sqlite:", 0) != 0;
-  while (!db.ok() && server_database && absl::IsUnavailable(db.status()) &&
-         absl::Now() < give_up) {
-    LogWarn("database.waiting", {{"error", std::string(db.status().message())},
-                                 {"retry_in_ms", static_cast<long long>(absl::ToInt64Milliseconds(pause))}});
+  while (!db.ok() && server_database && absl::IsUnavailable(db.status()) && absl::Now() < give_up) {
+    LogWarn("database.waiting",
+            {{"error", std::string(db.status().message())},
+             {"retry_in_ms", static_cast<long long>(absl::ToInt64Milliseconds(pause))}});
     timespec ts = absl::ToTimespec(pause);
     if (sigtimedwait(&stop_signals, nullptr, &ts) > 0) return 0;
     pause = std::min(pause * 2, absl::Seconds(5));
