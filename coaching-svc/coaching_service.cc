@@ -87,7 +87,7 @@ absl::Status ValidateSession(const pb::Session& s, absl::string_view prefix) {
 absl::StatusOr<CoachingConfig> LoadCoachingConfig(const platform::ServerConfig& server) {
   CoachingConfig c;
   c.inspection_target = server.inspection_target;
-  c.tls = server.tls;
+  c.peer = server.peer;
   auto policy = LoadPolicyFromFlag();
   if (!policy.ok()) return policy.status();
   c.policy = *policy;
@@ -116,7 +116,7 @@ void CoachingService::StartBackground() {
     return;
   }
   inspection_feed_ = inspection::NewInspectionFeedConsumer(
-      db_, config_.inspection_target, config_.tls, "coaching", config_.replica_id,
+      db_, config_.inspection_target, config_.peer, "coaching", config_.replica_id,
       [this](platform::Transaction& tx, const platform::ChangeEvent& e) {
         return coaching_.ApplyInspectionEvent(tx, e);
       });

@@ -21,7 +21,7 @@ struct CoachingConfig {
   // inspection-svc's address for its change feed; empty = not consuming (verdict changes during
   // a trajectory then go unnoticed).
   std::string inspection_target;
-  platform::TlsFiles tls;  // how to reach peers (--tls_*)
+  platform::PeerCredentials peer;  // how to reach peers (TLS, service token)
   std::string replica_id;  // this process, for the feed lease
 };
 

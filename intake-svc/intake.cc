@@ -186,7 +186,17 @@ absl::StatusOr<pb::Registration> Intake::CreateRegistration(const pb::Registrati
           if (r.board_number().empty()) r.set_board_number(known->board_number);
           named.insert(d->department());
         }
-        if (!errors.empty()) return errors.ToStatus();
+        if (!errors.empty()) {
+          // The same request may have just been committed by another replica: the lookup above
+          // ran before that commit, these reads after it (READ COMMITTED). Then it is a retry.
+          if (!request_id.empty()) {
+            if (auto seen = IntakeStore::FindRegistrationByRequest(tx.sql(), request_id)) {
+              r = *IntakeStore::GetRegistration(tx.sql(), *seen);
+              return absl::OkStatus();
+            }
+          }
+          return errors.ToStatus();
+        }
         // Flanking departments of the same school that the inspection data shows weak or at risk.
         for (const KnownDepartment& k : IntakeStore::KnownOfSchool(tx.sql(), r.school_brin())) {
           if (named.count(k.department)) continue;

@@ -95,8 +95,9 @@ absl::Status ValidateCoach(const pb::Coach& c) {
 
 class CoachingClient : public TrajectoryPort {
  public:
-  CoachingClient(const std::string& target, const platform::TlsFiles& tls, absl::Duration timeout)
-      : stub_(coaching_pb::CoachingService::NewStub(platform::NewChannel(target, tls))),
+  CoachingClient(const std::string& target, platform::PeerCredentials peer, absl::Duration timeout)
+      : stub_(coaching_pb::CoachingService::NewStub(platform::NewChannel(target, peer.tls))),
+        peer_(std::move(peer)),
         timeout_(timeout) {}
 
   absl::StatusOr<std::string> Open(const coaching_pb::OpenTrajectoryRequest& request) override {
@@ -124,7 +125,7 @@ class CoachingClient : public TrajectoryPort {
  private:
   void Prepare(grpc::ClientContext* ctx) {
     ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
-    ctx->AddMetadata("authorization", "Bearer dev.service.intake");
+    ctx->AddMetadata("authorization", absl::StrCat("Bearer ", peer_.Token()));
   }
   absl::Status Retry(const std::function<grpc::Status(grpc::ClientContext*)>& call) {
     grpc::Status s;
@@ -139,16 +140,17 @@ class CoachingClient : public TrajectoryPort {
   }
 
   std::unique_ptr<coaching_pb::CoachingService::Stub> stub_;
+  platform::PeerCredentials peer_;
   absl::Duration timeout_;
 };
 
 }  // namespace
 
 std::unique_ptr<TrajectoryPort> NewCoachingClient(const std::string& target,
-                                                  const platform::TlsFiles& tls,
+                                                  const platform::PeerCredentials& peer,
                                                   absl::Duration timeout) {
   if (target.empty()) return nullptr;
-  return std::make_unique<CoachingClient>(target, tls, timeout);
+  return std::make_unique<CoachingClient>(target, peer, timeout);
 }
 
 absl::StatusOr<IntakeConfig> LoadIntakeConfig(const platform::ServerConfig& server) {
@@ -164,7 +166,7 @@ absl::StatusOr<IntakeConfig> LoadIntakeConfig(const platform::ServerConfig& serv
     return platform::InvalidFlag("match_target_days", "must be >= 1");
   c.inspection_target = server.inspection_target;
   c.coaching_target = server.coaching_target;
-  c.tls = server.tls;
+  c.peer = server.peer;
   c.call_timeout = absl::GetFlag(FLAGS_call_timeout);
   if (c.call_timeout <= absl::ZeroDuration())
     return platform::InvalidFlag("call_timeout", "must be > 0");
@@ -178,7 +180,7 @@ IntakeService::IntakeService(platform::Database* db, const platform::ServerConfi
       feed_(db),
       watch_(server.watch),
       config_(std::move(config)),
-      coaching_(NewCoachingClient(config_.coaching_target, config_.tls, config_.call_timeout)),
+      coaching_(NewCoachingClient(config_.coaching_target, config_.peer, config_.call_timeout)),
       intake_(db, clock, coaching_.get(), config_.settings) {}
 
 IntakeService::~IntakeService() { StopBackground(); }
@@ -194,7 +196,7 @@ void IntakeService::StartBackground() {
     return;
   }
   inspection_feed_ = inspection::NewInspectionFeedConsumer(
-      db_, config_.inspection_target, config_.tls, "intake", config_.replica_id,
+      db_, config_.inspection_target, config_.peer, "intake", config_.replica_id,
       [this](platform::Transaction& tx, const platform::ChangeEvent& e) {
         return intake_.ApplyInspectionEvent(tx, e);
       });

@@ -20,7 +20,7 @@ struct IntakeConfig {
   IntakeSettings settings;
   std::string inspection_target;  // empty = not consuming inspection's feed
   std::string coaching_target;    // empty = ConfirmMatch cannot open trajectories
-  platform::TlsFiles tls;         // how to reach peers (--tls_*)
+  platform::PeerCredentials peer;  // how to reach peers (TLS, service token)
   absl::Duration call_timeout = absl::Seconds(5);
   std::string replica_id;
 };
@@ -31,7 +31,7 @@ absl::StatusOr<IntakeConfig> LoadIntakeConfig(const platform::ServerConfig& serv
 
 // coaching-svc over gRPC: deadline on every call, retries only for these idempotent calls.
 std::unique_ptr<TrajectoryPort> NewCoachingClient(const std::string& target,
-                                                  const platform::TlsFiles& tls,
+                                                  const platform::PeerCredentials& peer,
                                                   absl::Duration timeout);
 
 // The gRPC edge of intake-svc.

@@ -172,7 +172,7 @@ class ConsumerFixture : public ChangeFeedTest {
     options.holder = holder;
     options.lease = absl::Seconds(2);
     options.retry_backoff = absl::Milliseconds(20);
-    options.bearer_token = "dev.service.consumer";
+    options.bearer_token = [] { return std::string("dev.service.consumer"); };
     auto opener = MakeWatchOpener<lvtest::v1::WatchRequest, lvtest::v1::WatchResponse>(
         std::shared_ptr<lvtest::v1::TestService::Stub>(
             lvtest::v1::TestService::NewStub(server_->Channel())),

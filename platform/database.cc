@@ -25,6 +25,8 @@ constexpr long long kMigrationLockKey = 0x4c564d4947;  // "LVMIG"
 enum class Failure { kTransient, kUnavailable, kPermanent };
 
 Failure Classify(const soci::soci_error& e) {
+  // Checked first: a failed (re)connect to PostgreSQL carries no SQLSTATE.
+  if (e.get_error_category() == soci::soci_error::connection_error) return Failure::kUnavailable;
   if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
     std::string state = pg->sqlstate();
     // 23505 (unique violation) under READ COMMITTED means a concurrent transaction committed

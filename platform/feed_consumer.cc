@@ -82,8 +82,8 @@ absl::Status FeedConsumer::ConsumeOnce() {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        absl::ToChronoMilliseconds(options_.stream_max_age));
-  if (!options_.bearer_token.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.bearer_token));
+  if (options_.bearer_token) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.bearer_token()));
   }
   {
     absl::MutexLock lock(&mu_);

@@ -76,7 +76,8 @@ class FeedConsumer {
     absl::Duration lease = absl::ZeroDuration();
     absl::Duration stream_max_age = absl::Minutes(5);  // deadline of one Watch call
     absl::Duration retry_backoff = absl::Milliseconds(500);
-    std::string bearer_token;  // the service's own credential for the source
+    // The service's own credential for the source, asked for at each stream (tokens renew).
+    std::function<std::string()> bearer_token;
   };
 
   FeedConsumer(Database* db, Options options, FeedStreamOpener opener, ApplyFn apply);

@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -46,6 +48,13 @@ ABSL_FLAG(std::string, coaching_target, "",
 ABSL_FLAG(absl::Duration, feed_lease, absl::Seconds(15),
           "how long a feed consumer's lease lasts; another replica takes over when it lapses");
 ABSL_FLAG(std::string, intake_target, "", "intake-svc host:port (its feed); empty = not connected");
+ABSL_FLAG(std::string, jwt_public_key, "",
+          "--auth_mode=jwt: PEM file with the identity provider's public key (or certificate)");
+ABSL_FLAG(std::string, jwt_issuer, "", "--auth_mode=jwt: the required iss claim");
+ABSL_FLAG(std::string, jwt_audience, "leren-verbeteren", "--auth_mode=jwt: the required aud claim");
+ABSL_FLAG(std::string, service_token_file, "",
+          "file with this service's own bearer token (role service) for calls to peers; read at "
+          "each use; empty = the dev token (dev mode only)");
 ABSL_FLAG(std::string, health_listen, "",
           "HOST:PORT of a plaintext port serving only the gRPC health service (for probes that "
           "cannot speak TLS); empty = none");
@@ -87,8 +96,22 @@ absl::StatusOr<ServerConfig> LoadServerConfig(absl::string_view service_name) {
                        absl::StrCat("'", c.log_level, "' is not debug|info|warn|error"));
   }
   c.auth_mode = absl::GetFlag(FLAGS_auth_mode);
-  if (!MakeAuthenticator(c.auth_mode).ok()) {
-    return InvalidFlag("auth_mode", absl::StrCat("unknown mode '", c.auth_mode, "'"));
+  if (c.auth_mode == "jwt") {
+    const std::string key_file = absl::GetFlag(FLAGS_jwt_public_key);
+    if (key_file.empty()) return InvalidFlag("jwt_public_key", "is required with --auth_mode=jwt");
+    std::ifstream in(key_file);
+    if (!in) return InvalidFlag("jwt_public_key", absl::StrCat("cannot read ", key_file));
+    std::stringstream pem;
+    pem << in.rdbuf();
+    c.jwt.public_key_pem = pem.str();
+    c.jwt.issuer = absl::GetFlag(FLAGS_jwt_issuer);
+    if (c.jwt.issuer.empty()) return InvalidFlag("jwt_issuer", "is required with --auth_mode=jwt");
+    c.jwt.audience = absl::GetFlag(FLAGS_jwt_audience);
+    if (c.jwt.audience.empty()) return InvalidFlag("jwt_audience", "must not be empty");
+  }
+  if (auto made = MakeAuthenticator(c); !made.ok()) {
+    return InvalidFlag(c.auth_mode == "jwt" ? "jwt_public_key" : "auth_mode",
+                       made.status().message());
   }
   c.watch.poll_interval = absl::GetFlag(FLAGS_watch_poll_interval);
   if (c.watch.poll_interval <= absl::ZeroDuration()) {
@@ -108,6 +131,18 @@ absl::StatusOr<ServerConfig> LoadServerConfig(absl::string_view service_name) {
     return InvalidFlag("tls_cert", "a server with --tls_ca needs its own --tls_cert and --tls_key");
   }
   c.tls = *std::move(tls);
+  c.peer.tls = c.tls;
+  c.peer.token_file = absl::GetFlag(FLAGS_service_token_file);
+  c.peer.dev_token = absl::StrCat("dev.service.", service_name);
+  const bool has_peers =
+      !c.inspection_target.empty() || !c.coaching_target.empty() || !c.intake_target.empty();
+  if (c.auth_mode != "dev" && has_peers && c.peer.token_file.empty()) {
+    return InvalidFlag("service_token_file",
+                       "is required to call peers unless --auth_mode=dev (peers refuse dev tokens)");
+  }
+  if (!c.peer.token_file.empty() && !std::ifstream(c.peer.token_file)) {
+    return InvalidFlag("service_token_file", absl::StrCat("cannot read ", c.peer.token_file));
+  }
   return c;
 }
 
@@ -117,10 +152,14 @@ std::string ReplicaId() {
   return absl::StrCat(host, "-", getpid(), "-", NewRequestId());
 }
 
-absl::StatusOr<std::unique_ptr<Authenticator>> MakeAuthenticator(absl::string_view mode) {
-  if (mode == "dev") return NewDevTokenAuthenticator();
-  return absl::InvalidArgumentError(absl::StrCat("unknown auth mode '", mode, "'"));
+absl::StatusOr<std::unique_ptr<Authenticator>> MakeAuthenticator(const ServerConfig& config,
+                                                                  Clock* clock) {
+  if (config.auth_mode == "dev") return NewDevTokenAuthenticator();
+  if (config.auth_mode == "jwt") return NewJwtAuthenticator(config.jwt, clock);
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown mode '", config.auth_mode, "' (dev or jwt)"));
 }
+
 
 ServiceHost::ServiceHost(ServerConfig config, std::unique_ptr<Authenticator> authenticator,
                          Clock* clock)
@@ -276,7 +315,7 @@ int RunService(int argc, char** argv, absl::string_view service_name, absl::stri
   if (!migrated.ok()) return fail("migration", migrated);
   auto module = factory(db->get(), *config);
   if (!module.ok()) return fail("wiring", module.status());
-  auto authenticator = MakeAuthenticator(config->auth_mode);
+  auto authenticator = MakeAuthenticator(*config);
   if (!authenticator.ok()) return fail("auth", authenticator.status());
   ServiceHost host(*config, *std::move(authenticator));
   absl::Status started = host.Start(module->get());

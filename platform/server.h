@@ -11,6 +11,7 @@
 #include "platform/auth.h"
 #include "platform/clock.h"
 #include "platform/database.h"
+#include "platform/jwt_auth.h"
 #include "platform/tls.h"
 #include "platform/watch.h"
 
@@ -30,13 +31,16 @@ struct ServerConfig {
   std::string port_file;
   std::string log_level = "info";
   std::string auth_mode = "dev";
+  JwtSettings jwt;  // --auth_mode=jwt
   WatchOptions watch;
   // Peers (--inspection_target, --coaching_target); empty = not connected.
   std::string inspection_target;
   std::string coaching_target;
   std::string intake_target;
-  // TLS for this server and its calls to peers (--tls_cert, --tls_key, --tls_ca).
+  // TLS for this server (--tls_cert, --tls_key, --tls_ca).
   TlsFiles tls;
+  // What this service presents when it calls its peers.
+  PeerCredentials peer;
   // A second, plaintext port that serves only grpc.health.v1, for probes that cannot speak TLS
   // (Kubernetes' gRPC probes); empty = none.
   std::string health_listen;
@@ -92,8 +96,9 @@ class ServiceHost {
 // This process's name among a service's replicas (host-pid-random), for feed leases.
 std::string ReplicaId();
 
-// Builds the authenticator named by --auth_mode.
-absl::StatusOr<std::unique_ptr<Authenticator>> MakeAuthenticator(absl::string_view mode);
+// Builds the authenticator named by --auth_mode (dev or jwt).
+absl::StatusOr<std::unique_ptr<Authenticator>> MakeAuthenticator(const ServerConfig& config,
+                                                                  Clock* clock = &RealClock());
 
 // The whole life of a service process: flags -> config -> database + migrations -> module ->
 // serve until SIGTERM/SIGINT -> drain. Returns the process exit code.

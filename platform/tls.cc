@@ -6,6 +6,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
@@ -86,6 +87,14 @@ std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const TlsFiles& tls
   // Without --tls_ca the system's roots verify the server (gRPC's default bundle).
   options.set_verify_server_certs(true);
   return grpc::experimental::TlsCredentials(options);
+}
+
+std::string PeerCredentials::Token() const {
+  if (token_file.empty()) return dev_token;
+  std::ifstream in(token_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(text.str()));
 }
 
 std::shared_ptr<grpc::Channel> NewChannel(const std::string& target, const TlsFiles& tls) {

@@ -29,6 +29,17 @@ absl::StatusOr<TlsFiles> TlsFilesFromFlags();
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const TlsFiles& tls);
 std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const TlsFiles& tls);
 
+// What a service presents when it calls another: its TLS files and a bearer token with the
+// service role. The token comes from --service_token_file (issued by the identity provider,
+// mounted from a Secret, read again at each use so a renewed token applies); without one, in dev
+// mode, it is the dev token "dev.service.<name>".
+struct PeerCredentials {
+  TlsFiles tls;
+  std::string token_file;
+  std::string dev_token;
+  std::string Token() const;
+};
+
 // A channel to another service (or, from the cli, to any of them) with these credentials.
 std::shared_ptr<grpc::Channel> NewChannel(const std::string& target, const TlsFiles& tls);
 

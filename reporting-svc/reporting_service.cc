@@ -105,7 +105,7 @@ absl::StatusOr<ReportingConfig> LoadReportingConfig(const platform::ServerConfig
   c.inspection_target = server.inspection_target;
   c.intake_target = server.intake_target;
   c.coaching_target = server.coaching_target;
-  c.tls = server.tls;
+  c.peer = server.peer;
   auto policy = coaching_rules::LoadPolicyFromFlag();
   if (!policy.ok()) return policy.status();
   c.policy = *std::move(policy);
@@ -128,7 +128,7 @@ void ReportingService::StartBackground() {
     platform::FeedConsumer::Options o;
     o.source = source;
     o.holder = config_.replica_id;
-    o.bearer_token = "dev.service.reporting";
+    o.bearer_token = [this] { return config_.peer.Token(); };
     return o;
   };
   auto apply = [this](const std::string& source) {
@@ -137,11 +137,11 @@ void ReportingService::StartBackground() {
     };
   };
   auto channel = [this](const std::string& target) {
-    return platform::NewChannel(target, config_.tls);
+    return platform::NewChannel(target, config_.peer.tls);
   };
   if (!config_.inspection_target.empty()) {
     consumers_.push_back(inspection::NewInspectionFeedConsumer(
-        db_, config_.inspection_target, config_.tls, "reporting", config_.replica_id,
+        db_, config_.inspection_target, config_.peer, "reporting", config_.replica_id,
         apply("inspection")));
   }
   if (!config_.intake_target.empty()) {

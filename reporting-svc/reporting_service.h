@@ -23,7 +23,7 @@ struct ReportingConfig {
   std::string inspection_target;
   std::string intake_target;
   std::string coaching_target;
-  platform::TlsFiles tls;  // how to reach peers (--tls_*)
+  platform::PeerCredentials peer;  // how to reach peers (TLS, service token)
   std::string replica_id;
 };
 

@@ -9,7 +9,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libsqlite3-dev libpq-dev libsoci-dev libboost-dev
-  libzip-dev libexpat1-dev libcsv-dev
+  libzip-dev libexpat1-dev libcsv-dev libjwt-dev
   postgresql postgresql-common
 )
 # Callers add their own needs (scripts/test.sh: what the deployment smoke test runs on).

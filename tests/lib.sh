@@ -2,17 +2,18 @@
 
 # verdict_raises_category INSPECTION COACHING TRAJECTORY SOURCE_ID [lv flags...]: the inspectorate
 # pushes an INSUFFICIENT verdict for 77XY-00-havo to inspection-svc; coaching-svc must see it on
-# the feed and raise the trajectory's category to INSUFFICIENT.
+# the feed and raise the trajectory's category to INSUFFICIENT. The callers' tokens are
+# $INSPECTORATE_TOKEN and $READER_TOKEN (dev tokens by default).
 verdict_raises_category() {
   local inspection="$1" coaching="$2" trajectory="$3" source_id="$4"; shift 4
-  "$LV" call --target="$inspection" "$@" --token=dev.inspectorate.t \
+  "$LV" call --target="$inspection" "$@" --token="${INSPECTORATE_TOKEN:-dev.inspectorate.t}" \
     --method=lerenverbeteren.inspection.v1.InspectionService/RecordVerdict --json="{\"department\":
     {\"brin\":\"77XY\",\"location\":\"00\",\"school_type\":\"SCHOOL_TYPE_HAVO\"},
     \"source_record_id\":\"$source_id\",\"verdict\":{\"value\":\"VERDICT_INSUFFICIENT\",
     \"established_date\":{\"year\":2026,\"month\":3,\"day\":1}}}" >/dev/null || fail "push a verdict"
   local category="" want='"category":"TRAJECTORY_CATEGORY_INSUFFICIENT"'
   for _ in $(seq 1 200); do
-    category="$("$LV" call --target="$coaching" "$@" --token=dev.project_leader.t \
+    category="$("$LV" call --target="$coaching" "$@" --token="${READER_TOKEN:-dev.project_leader.t}" \
       --method=lerenverbeteren.coaching.v1.CoachingService/GetTrajectory \
       --json="{\"name\":\"$trajectory\"}" | grep -o '"category":"[A-Z_]*"')"
     [ "$category" = "$want" ] && return 0

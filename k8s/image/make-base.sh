@@ -13,7 +13,7 @@ fi
 # The same list as the runtime stage of the Containerfile, plus the dev database.
 INCLUDE="libgrpc++1.51,libprotobuf32,libabsl20220623,libspdlog1.10,libfmt9,libpq5"
 INCLUDE+=",libsoci-core4.0,libsoci-postgresql4.0,libsoci-sqlite3-4.0,libsqlite3-0"
-INCLUDE+=",libzip4,libexpat1,libcsv3,ca-certificates,postgresql-15"
+INCLUDE+=",libzip4,libexpat1,libcsv3,libjwt0,ca-certificates,postgresql-15"
 root="$(mktemp -d /tmp/lv-base.XXXXXX)"
 trap 'rm -rf "$root"' EXIT
 echo "== debootstrap bookworm ($MIRROR) into $root"

@@ -183,8 +183,14 @@ PGPASSWORD=dev-only-intake psql -h 127.0.0.1 -p 17432 -U intake -d inspection -t
   >/dev/null 2>&1 && fail "intake's role can read inspection's database"
 echo "ok: each service's data is in its own PostgreSQL database, closed to the others"
 
-# Restart PostgreSQL's pod: the data is on its volume claim and the services reconnect.
-podman pod restart lv-postgres-pod-0 >/dev/null
+# Restart PostgreSQL: the data is on its volume claim and the services reconnect.
+podman stop --time 20 lv-postgres-pod-0-postgres >/dev/null
+podman start lv-postgres-pod-0-postgres >/dev/null
+for _ in $(seq 1 120); do
+  pg_isready -q -h 127.0.0.1 -p 17432 && break
+  sleep 0.5
+done
+pg_isready -h 127.0.0.1 -p 17432 || fail "PostgreSQL did not come back: $(podman ps -a --format '{{.Names}} {{.Status}}' | grep postgres)"
 for _ in $(seq 1 60); do
   "$LV" call "${COACHING[@]}" --method=$C/GetTrajectory --json="{\"name\":\"$T\"}" >/dev/null 2>&1 && break
   sleep 0.5
