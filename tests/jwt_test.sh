@@ -20,16 +20,7 @@ for k in idp forger; do
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$TMP/$k.key" 2>/dev/null
 done
 openssl pkey -in "$TMP/idp.key" -pubout -out "$TMP/idp.pub"
-b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
-mint() {  # mint KEY ROLE SUB [EXP_OFFSET_SECONDS] [ISSUER]
-  local now exp header payload
-  now=$(date +%s); exp=$((now + ${4:-300}))
-  header=$(printf '{"alg":"RS256","typ":"JWT"}' | b64url)
-  payload=$(printf '{"iss":"%s","aud":"leren-verbeteren","sub":"%s","role":"%s","iat":%d,"exp":%d}' \
-    "${5:-https://idp.test}" "$3" "$2" "$now" "$exp" | b64url)
-  printf '%s.%s.%s' "$header" "$payload" \
-    "$(printf '%s.%s' "$header" "$payload" | openssl dgst -sha256 -sign "$TMP/$1.key" | b64url)"
-}
+KEYS="$TMP"
 JWT=(--auth_mode=jwt --jwt_public_key="$TMP/idp.pub" --jwt_issuer=https://idp.test)
 start() {  # start SERVICE [extra flags...]
   local svc="$1"; shift

@@ -21,3 +21,16 @@ verdict_raises_category() {
   done
   fail "category via the inspection feed: $category"
 }
+
+# mint KEY ROLE SUB [EXP_OFFSET_SECONDS] [ISSUER]: a JWT as the identity provider issues it, signed
+# RS256 with $KEYS/KEY.key (openssl's PKCS#1 v1.5 signature is the JWS signature as it is).
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+mint() {
+  local now exp header payload
+  now=$(date +%s); exp=$((now + ${4:-300}))
+  header=$(printf '{"alg":"RS256","typ":"JWT"}' | b64url)
+  payload=$(printf '{"iss":"%s","aud":"leren-verbeteren","sub":"%s","role":"%s","iat":%d,"exp":%d}' \
+    "${5:-https://idp.test}" "$3" "$2" "$now" "$exp" | b64url)
+  printf '%s.%s.%s' "$header" "$payload" \
+    "$(printf '%s.%s' "$header" "$payload" | openssl dgst -sha256 -sign "$KEYS/$1.key" | b64url)"
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Deployment smoke test: builds the five images, starts the dev overlay (PostgreSQL included)
-# with `podman kube play`, with mutual TLS between the services as in prod, runs one scenario
+# with `podman kube play`, with mutual TLS and signed tokens as in prod, runs one scenario
 # through the cli across all four services and the database, and tears everything down again,
 # also when it fails.
 # Where podman cannot run containers, this fails and says why: it never passes by skipping.
@@ -18,6 +18,7 @@ fail() {
   exit 1
 }
 cd "$SRC"
+source tests/lib.sh  # mint
 
 # podman as TOOLCHAIN.md describes it for this machine (runc with explicit ulimits; crun fails
 # on rlimits here), from a config of our own rather than /etc.
@@ -42,12 +43,19 @@ done
 echo "== images"
 bash k8s/image/build-images.sh
 
-echo "== certificates, render the dev overlay for podman"
+echo "== certificates, identity provider keys and tokens, render the dev overlay for podman"
 # The services' certificate (they call each other on 127.0.0.1) and a client one for lv; the
 # overlay's lv-tls Secret is generated from tls/.
 CERTS="$SRC/k8s/tests/podman/tls"
 rm -rf "$CERTS"
 bash tests/make_test_certs.sh "$CERTS" "DNS:localhost,IP:127.0.0.1"
+# The identity provider: its key pair, and each service's own token (role service).
+KEYS="$SRC/k8s/tests/podman/idp"
+rm -rf "$KEYS"
+mkdir -p "$KEYS"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$KEYS/idp.key" 2>/dev/null
+openssl pkey -in "$KEYS/idp.key" -pubout -out "$KEYS/public-key.pem"
+for s in inspection intake coaching reporting; do mint idp service "$s" 3600 >"$KEYS/$s.token"; done
 kubectl kustomize k8s/tests/podman >"$WORK/rendered.yaml"
 node k8s/tests/podman_play.mjs "$WORK/rendered.yaml" "$WORK/play"
 # The servers (uid 65532) read the certificate folder podman mounts for the Secret.
@@ -70,7 +78,7 @@ teardown() {
   for s in "${secrets[@]}"; do podman secret rm "$s" >/dev/null 2>&1 || true; done
   # podman 4.3 makes each emptyDir and claim a named volume; remove them with the pods.
   podman volume rm -f data-lv-postgres-0 tmp >/dev/null 2>&1 || true
-  rm -rf "$WORK" "$CERTS"
+  rm -rf "$WORK" "$CERTS" "$KEYS"
   exit $rc
 }
 trap teardown EXIT
@@ -110,10 +118,12 @@ for c in inspection intake coaching reporting; do
   [ "$user" = "65532:65532" ] || [ "$user" = "65532" ] || fail "$c runs as '$user'"
   [ "$ro" = "true" ] || fail "$c has a writable root filesystem"
 done
-echo "ok: four services SERVING (mutual TLS only), as uid 65532 on read-only root filesystems"
+echo "ok: four services SERVING (mutual TLS only, signed tokens only), as uid 65532 on read-only root filesystems"
 
 echo "== scenario through the cli"
-PL=(--token=dev.project_leader.smoke "${TLS[@]}")
+PL=(--token="$(mint idp project_leader pl-smoke 3600)" "${TLS[@]}")
+"$LV" inspection very-weak --target=127.0.0.1:17101 --token=dev.project_leader.smoke "${TLS[@]}" \
+  >/dev/null 2>&1 && fail "a dev token got in where signed tokens are required"
 INSPECTION=(--target=127.0.0.1:17101 "${PL[@]}")
 INTAKE=(--target=127.0.0.1:17102 "${PL[@]}")
 COACHING=(--target=127.0.0.1:17103 "${PL[@]}")
@@ -155,7 +165,7 @@ echo "ok: registration, intake and a match that opened $T in coaching-svc"
 "$LV" call "${COACHING[@]}" --method=$C/LogSession --json="{\"parent\":\"$T\",\"request_id\":\"smoke-s1\",
   \"session\":{\"date\":$TODAY,\"half_days\":{\"half_steps\":\"2\"},\"theme\":\"SUPPORT_THEME_LESSON_QUALITY\"}}" \
   >/dev/null || fail "log session"
-"$LV" coaching statement --target=127.0.0.1:17103 "${TLS[@]}" --token=dev.school.00CB --name="$T" \
+"$LV" coaching statement --target=127.0.0.1:17103 "${TLS[@]}" --token="$(mint idp school 00CB)" --name="$T" \
   | grep -q '^total' || fail "the school's transparency statement"
 echo "ok: a session logged and the school's statement"
 

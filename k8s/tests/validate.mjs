@@ -9,7 +9,7 @@
 //      Deployment has an HPA and a PDB, every Service selects pods;
 //   3. network: the service-to-service calls the NetworkPolicies allow are exactly those of
 //      shared/ARCHITECTURE.md.
-// `--self-test` breaks a rendered overlay in each of those ways and fails unless every break is
+// `--self-test` breaks the rendered overlays in each of those ways and fails unless every break is
 // caught, so a check that silently stopped checking is noticed.
 //
 // Usage: node k8s/tests/validate.mjs [--self-test]   (from anywhere; needs kubectl and npm ci)
@@ -33,9 +33,13 @@ const HEALTH_PORT = 50052;  // plaintext, health only: what the probes ask
 const EXTERNAL_SECRETS = {
   dev: [],
   prod: ['inspection-database', 'intake-database', 'coaching-database', 'reporting-database',
-    'lv-postgres-ca', 'lv-tls'],
+    'lv-postgres-ca', 'lv-tls', 'lv-identity-provider', 'inspection-service-token',
+    'intake-service-token', 'coaching-service-token', 'reporting-service-token'],
 };
 const CREDENTIAL_KEY = /(password|passwd|secret|token|dsn|private[_-]?key|credential)/i;
+// A setting that names the file a credential is mounted at (LV_SERVICE_TOKEN_FILE=/etc/...) is
+// not the credential itself.
+const namesAFile = (key, value) => /_FILE$/.test(key) && String(value).startsWith('/');
 const CREDENTIAL_VALUE = [/[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^@\s]+@/i, /-----BEGIN [A-Z ]*PRIVATE KEY/,
   /(password|passwd)\s*=/i];
 
@@ -137,7 +141,7 @@ function policyErrors(objects, overlay) {
 
   for (const cm of configMaps.values()) {
     for (const [k, v] of Object.entries(cm.data ?? {})) {
-      if (CREDENTIAL_KEY.test(k)) errors.push(`${id(cm)}: key ${k} looks like a credential; use a Secret`);
+      if (CREDENTIAL_KEY.test(k) && !namesAFile(k, v)) errors.push(`${id(cm)}: key ${k} looks like a credential; use a Secret`);
       if (looksSecret(String(v))) errors.push(`${id(cm)}: value of ${k} is a secret; use a Secret`);
     }
   }
@@ -174,7 +178,8 @@ function policyErrors(objects, overlay) {
         errors.push(`${at}: image ${c.image} has no fixed tag`);
       }
       for (const e of c.env ?? []) {
-        if (e.value !== undefined && (CREDENTIAL_KEY.test(e.name) || looksSecret(String(e.value)))) {
+        if (e.value !== undefined && ((CREDENTIAL_KEY.test(e.name) && !namesAFile(e.name, e.value)) ||
+            looksSecret(String(e.value)))) {
           errors.push(`${at}: env ${e.name} holds a secret in plain text`);
         }
         const cmRef = e.valueFrom?.configMapKeyRef?.name;
@@ -185,6 +190,11 @@ function policyErrors(objects, overlay) {
       if (isServer && overlay === 'prod') {
         for (const name of ['LV_TLS_CERT', 'LV_TLS_KEY', 'LV_TLS_CA']) {
           if (!c.env?.some((e) => e.name === name)) errors.push(`${at}: prod without mutual TLS (${name} unset)`);
+        }
+        const mode = c.env?.find((e) => e.name === 'LV_AUTH_MODE')?.value;
+        if (mode !== 'jwt') errors.push(`${at}: prod accepts unsigned dev tokens (LV_AUTH_MODE ${mode ?? 'unset'})`);
+        for (const name of ['LV_JWT_PUBLIC_KEY', 'LV_JWT_ISSUER', 'LV_SERVICE_TOKEN_FILE']) {
+          if (!c.env?.some((e) => e.name === name)) errors.push(`${at}: prod without ${name}`);
         }
       }
       if (isServer && !c.env?.some((e) => e.name === 'LV_DATABASE' && e.valueFrom?.secretKeyRef)) {
@@ -301,6 +311,18 @@ const BREAKS = [
     const c = os.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0];
     c.readinessprobe = c.readinessProbe;
   }],
+  ['secret token pasted into a plain env', /plain text/, (os) => {
+    os.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0].env.push(
+      { name: 'LV_SERVICE_TOKEN', value: 'eyJhbGciOiJSUzI1NiJ9.e30.c2ln' });
+  }],
+  ['prod taking dev tokens', /unsigned dev tokens/, (os) => {
+    const c = os.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0];
+    c.env = c.env.filter((e) => e.name !== 'LV_AUTH_MODE');
+  }, 'prod'],
+  ['prod without mutual TLS', /without mutual TLS/, (os) => {
+    const c = os.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0];
+    c.env = c.env.filter((e) => e.name !== 'LV_TLS_CA');
+  }, 'prod'],
   ['extra network path', /coaching->intake is allowed/, (os) => {
     os.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'oops' },
       spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'], ingress: [{}], egress: [{}] } });
@@ -315,12 +337,12 @@ const BREAKS = [
 ];
 
 async function selfTest() {
-  const pristine = render('dev');
+  const pristine = { dev: render('dev'), prod: render('prod') };
   let failed = 0;
-  for (const [what, expect, breakIt] of BREAKS) {
-    const objects = structuredClone(pristine);
+  for (const [what, expect, breakIt, overlay = 'dev'] of BREAKS) {
+    const objects = structuredClone(pristine[overlay]);
     breakIt(objects);
-    const errors = await check(objects, 'dev');
+    const errors = await check(objects, overlay);
     const caught = errors.some((e) => expect.test(e));
     console.log(`${caught ? 'caught' : 'MISSED'}: ${what}${caught ? '' : ` (errors: ${errors.join('; ') || 'none'})`}`);
     if (!caught) failed++;
