@@ -43,6 +43,7 @@ class CoachingServiceTest : public ::testing::Test {
     config.policy = *ParsePolicy(DefaultPolicyText());
     config.inspection_target = inspection_target;
     config.replica_id = "test";
+    config.peer.dev_token = "dev.service.coaching";
     service_ = std::make_unique<CoachingService>(db_.get(), server, config, &clock_);
     server_ = std::make_unique<platform::testing::TestServer>(service_.get(), server.watch);
     ASSERT_TRUE(server_->status().ok()) << server_->status();

@@ -79,6 +79,7 @@ class IntakeServiceTest : public ::testing::Test {
     config.inspection_target = absl::StrCat("127.0.0.1:", inspection_server_->port());
     config.coaching_target = absl::StrCat("127.0.0.1:", coaching_server_->port());
     config.replica_id = "test";
+    config.peer.dev_token = "dev.service.intake";
     service_ = std::make_unique<IntakeService>(db_.get(), server, config, &clock_);
     server_ = std::make_unique<platform::testing::TestServer>(service_.get(), server.watch);
     ASSERT_TRUE(server_->status().ok());

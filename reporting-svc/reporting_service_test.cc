@@ -78,6 +78,7 @@ class ReportingServiceTest : public ::testing::Test {
     ReportingConfig config;
     config.coaching_target = absl::StrCat("127.0.0.1:", coaching_server_->port());
     config.replica_id = absl::StrCat("test-", ++starts_);
+    config.peer.dev_token = "dev.service.reporting";
     config.policy = *coaching::ParsePolicy(coaching::DefaultPolicyText());
     service_ = std::make_unique<ReportingService>(db_.get(), server, config, &clock_);
     server_ = std::make_unique<platform::testing::TestServer>(service_.get(), server.watch);
