@@ -7,12 +7,8 @@ BUILD="$1"; SRC="$2"
 BUF="$SRC/node_modules/.bin/buf"
 LV="$BUILD/cli/lv"
 [ -x "$BUF" ] || { echo "FAIL: buf is not installed ($BUF); run scripts/setup.sh"; exit 1; }
-TMP="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$TMP"/*.log; do echo "--- $f"; tail -5 "$f"; done; exit 1; }
 source "$(dirname "$0")/lib.sh"
+start_process_test
 
 declare -A PIDS
 start() {  # start SERVICE [extra flags...]

@@ -1,4 +1,19 @@
-# Helpers shared by the cross-service shell tests. Expects LV (the cli) and fail() to be defined.
+# Helpers shared by the cross-service shell tests. Expects LV (the cli) to be defined.
+
+# start_process_test: a temp dir TMP, removed at exit with every process listed in pids killed;
+# fail() then prints the tail of each *.log in TMP before failing.
+start_process_test() {
+  TMP="$(mktemp -d)"
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$TMP"' EXIT
+}
+fail() {
+  echo "FAIL: $*"
+  for f in "${TMP:-/nonexistent}"/*.log; do
+    [ -e "$f" ] && { echo "--- $f"; tail -5 "$f"; }
+  done
+  exit 1
+}
 
 # verdict_raises_category INSPECTION COACHING TRAJECTORY SOURCE_ID [lv flags...]: the inspectorate
 # pushes an INSUFFICIENT verdict for 77XY-00-havo to inspection-svc; coaching-svc must see it on

@@ -6,12 +6,8 @@
 set -euo pipefail
 BUILD="$1"
 LV="$BUILD/cli/lv"
-TMP="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$TMP"/*.log; do echo "--- $f"; tail -5 "$f"; done; exit 1; }
 source "$(dirname "$0")/lib.sh"
+start_process_test
 command -v openssl >/dev/null || fail "openssl is not installed"
 
 # A CA, the services' certificate (127.0.0.1 and the Kubernetes Service names), a client

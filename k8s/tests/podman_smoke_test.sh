@@ -9,16 +9,15 @@ set -euo pipefail
 BUILD="$(cd "${1:?build dir}" && pwd)"
 SRC="$(cd "${2:?source dir}" && pwd)"
 LV="$BUILD/cli/lv"
-NODE_PATH_BIN="$SRC/node_modules/.bin"
 WORK="$(mktemp -d /tmp/lv-smoke.XXXXXX)"
 PORTS=(17101 17102 17103 17104 17111 17112 17113 17114 17432)  # k8s/tests/podman/kustomization.yaml
 
-fail() {
+cd "$SRC"
+source tests/lib.sh  # mint
+fail() {  # this test's own: the pods' logs are printed by its teardown
   echo "FAIL: $*" >&2
   exit 1
 }
-cd "$SRC"
-source tests/lib.sh  # mint
 
 # podman as TOOLCHAIN.md describes it for this machine (runc with explicit ulimits; crun fails
 # on rlimits here), from a config of our own rather than /etc.
