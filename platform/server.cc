@@ -137,8 +137,9 @@ absl::StatusOr<ServerConfig> LoadServerConfig(absl::string_view service_name) {
   const bool has_peers =
       !c.inspection_target.empty() || !c.coaching_target.empty() || !c.intake_target.empty();
   if (c.auth_mode != "dev" && has_peers && c.peer.token_file.empty()) {
-    return InvalidFlag("service_token_file",
-                       "is required to call peers unless --auth_mode=dev (peers refuse dev tokens)");
+    return InvalidFlag(
+        "service_token_file",
+        "is required to call peers unless --auth_mode=dev (peers refuse dev tokens)");
   }
   if (!c.peer.token_file.empty() && !std::ifstream(c.peer.token_file)) {
     return InvalidFlag("service_token_file", absl::StrCat("cannot read ", c.peer.token_file));
@@ -153,13 +154,12 @@ std::string ReplicaId() {
 }
 
 absl::StatusOr<std::unique_ptr<Authenticator>> MakeAuthenticator(const ServerConfig& config,
-                                                                  Clock* clock) {
+                                                                 Clock* clock) {
   if (config.auth_mode == "dev") return NewDevTokenAuthenticator();
   if (config.auth_mode == "jwt") return NewJwtAuthenticator(config.jwt, clock);
   return absl::InvalidArgumentError(
       absl::StrCat("unknown mode '", config.auth_mode, "' (dev or jwt)"));
 }
-
 
 ServiceHost::ServiceHost(ServerConfig config, std::unique_ptr<Authenticator> authenticator,
                          Clock* clock)
@@ -193,6 +193,10 @@ absl::Status ServiceHost::Start(ServiceModule* module) {
   // Clients may ping every 20 s while streaming Watch without being told too_many_pings.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Connections are closed (gracefully) after a while, so clients resolve the service name again
+  // and spread onto replicas that started since they connected.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 5 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 60 * 1000);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> gates;
   gates.push_back(std::make_unique<CallGateFactory>(authenticator_.get(), &policy_, clock_));
   builder.experimental().SetInterceptorCreators(std::move(gates));

@@ -1,10 +1,12 @@
 #include "platform/server.h"
 
+#include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "platform/errors.h"
 #include "platform/testing/test_db.h"
 #include "platform/testing/test_service.h"
+#include "platform/tls.h"
 
 namespace lv::platform {
 namespace {
@@ -117,6 +119,32 @@ TEST_F(ServerTest, DrainEndsOpenWatchStreamsWithUnavailable) {
   while (reader->Read(&heartbeat)) {
   }
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+// A peer name that resolves to several replicas (a headless Service) gets its calls spread over
+// all of them from one channel, not pinned to the first.
+TEST_F(ServerTest, PeerChannelsSpreadCallsOverEveryReplica) {
+  StartServer();
+  auto second_db = testing::NewTestDatabase(testing::Engine::kSqlite, &RealClock());
+  ASSERT_TRUE(second_db.ok());
+  ASSERT_TRUE((*second_db)->Migrate("test", {}).ok());
+  testing::TestModule second_module(second_db->get(), watch_);
+  testing::TestServer second(&second_module, watch_);
+  ASSERT_TRUE(second.status().ok()) << second.status();
+
+  auto channel = NewChannel(
+      absl::StrCat("ipv4:127.0.0.1:", server_->port(), ",127.0.0.1:", second.port()), TlsFiles{});
+  auto stub = lvtest::v1::TestService::NewStub(channel);
+  for (int i = 0; i < 20; ++i) {
+    auto context = ContextAs("project_leader", "pl-1");
+    lvtest::v1::PublishRequest request;
+    request.set_count(1);
+    lvtest::v1::PublishResponse response;
+    ASSERT_TRUE(stub->Publish(context.get(), request, &response).ok());
+  }
+  EXPECT_GE(module_->handler_runs(), 5);
+  EXPECT_GE(second_module.handler_runs(), 5);
+  EXPECT_EQ(module_->handler_runs() + second_module.handler_runs(), 20);
 }
 
 }  // namespace

@@ -98,7 +98,12 @@ std::string PeerCredentials::Token() const {
 }
 
 std::shared_ptr<grpc::Channel> NewChannel(const std::string& target, const TlsFiles& tls) {
-  return grpc::CreateChannel(target, ChannelCredentials(tls));
+  // Spread calls over every address the name resolves to (a headless Kubernetes Service lists
+  // each replica): with the default pick_first, one long-lived HTTP/2 connection would carry
+  // all of a caller's calls to a single replica.
+  grpc::ChannelArguments args;
+  args.SetLoadBalancingPolicyName("round_robin");
+  return grpc::CreateCustomChannel(target, ChannelCredentials(tls), args);
 }
 
 }  // namespace lv::platform
