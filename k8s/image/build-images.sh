@@ -18,4 +18,6 @@ done
 echo "== image localhost/lv-postgres:$TAG"
 podman build --pull=never -q -f k8s/image/postgres.Containerfile --build-arg BASE_IMAGE="$BASE" \
   -t "localhost/lv-postgres:$TAG" . >/dev/null
+# The intermediate stages (a full Debian with the libraries, ~550 MB each) are not needed again.
+podman image prune -f >/dev/null
 podman images --filter reference='localhost/lv-*' --format '{{.Repository}}:{{.Tag}} {{.Size}}'
