@@ -18,6 +18,8 @@ done
 echo "== image localhost/lv-postgres:$TAG"
 podman build --pull=never -q -f k8s/image/postgres.Containerfile --build-arg BASE_IMAGE="$BASE" \
   -t "localhost/lv-postgres:$TAG" . >/dev/null
-# The intermediate stages (a full Debian with the libraries, ~550 MB each) are not needed again.
-podman image prune -f >/dev/null
+# The intermediate stages (a full Debian with the libraries, ~550 MB each) and the images these
+# tags pointed to before are not needed again; the labels keep anyone else's untagged images out.
+podman image prune -f --filter label=lerenverbeteren.build-stage=true >/dev/null
+podman image prune -f --filter label=lerenverbeteren.suite=true >/dev/null
 podman images --filter reference='localhost/lv-*' --format '{{.Repository}}:{{.Tag}} {{.Size}}'
