@@ -18,6 +18,9 @@ fail() {  # this test's own: the pods' logs are printed by its teardown
   echo "FAIL: $*" >&2
   exit 1
 }
+CERTS="$SRC/k8s/tests/podman/tls"
+KEYS="$SRC/k8s/tests/podman/idp"
+trap 'rm -rf "$WORK" "$CERTS" "$KEYS"' EXIT  # until the pods exist; then teardown() below
 
 # podman as TOOLCHAIN.md describes it for this machine (runc with explicit ulimits; crun fails
 # on rlimits here), from a config of our own rather than /etc.
@@ -45,11 +48,9 @@ bash k8s/image/build-images.sh
 echo "== certificates, identity provider keys and tokens, render the dev overlay for podman"
 # The services' certificate (they call each other on 127.0.0.1) and a client one for lv; the
 # overlay's lv-tls Secret is generated from tls/.
-CERTS="$SRC/k8s/tests/podman/tls"
 rm -rf "$CERTS"
 bash tests/make_test_certs.sh "$CERTS" "DNS:localhost,IP:127.0.0.1"
 # The identity provider: its key pair, and each service's own token (role service).
-KEYS="$SRC/k8s/tests/podman/idp"
 rm -rf "$KEYS"
 mkdir -p "$KEYS"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$KEYS/idp.key" 2>/dev/null
