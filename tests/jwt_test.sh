@@ -9,8 +9,7 @@ set -euo pipefail
 BUILD="$1"
 LV="$BUILD/cli/lv"
 source "$(dirname "$0")/lib.sh"
-start_process_test
-command -v openssl >/dev/null || fail "openssl is not installed"
+start_process_test openssl
 
 for k in idp forger; do
   openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$TMP/$k.key" 2>/dev/null

@@ -1,11 +1,13 @@
 # Helpers shared by the cross-service shell tests. Expects LV (the cli) to be defined.
 
-# start_process_test: a temp dir TMP, removed at exit with every process listed in pids killed;
-# fail() then prints the tail of each *.log in TMP before failing.
+# start_process_test [COMMAND...]: a temp dir TMP, removed at exit with every process listed in
+# pids killed; fail() then prints the tail of each *.log in TMP before failing. Fails at once
+# when one of the COMMANDs the test needs is missing.
 start_process_test() {
   TMP="$(mktemp -d)"
   pids=()
   trap 'for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$TMP"' EXIT
+  for c in "$@"; do command -v "$c" >/dev/null || fail "$c is not installed"; done
 }
 fail() {
   echo "FAIL: $*"

@@ -7,8 +7,7 @@ set -euo pipefail
 BUILD="$1"
 LV="$BUILD/cli/lv"
 source "$(dirname "$0")/lib.sh"
-start_process_test
-command -v openssl >/dev/null || fail "openssl is not installed"
+start_process_test openssl
 
 # A CA, the services' certificate (127.0.0.1 and the Kubernetes Service names), a client
 # certificate, and a second CA with a client certificate of its own that must be refused.
