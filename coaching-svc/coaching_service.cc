@@ -116,7 +116,7 @@ void CoachingService::StartBackground() {
     return;
   }
   inspection_feed_ = inspection::NewInspectionFeedConsumer(
-      db_, config_.inspection_target, config_.peer, "coaching", config_.replica_id,
+      db_, config_.inspection_target, config_.peer, config_.replica_id,
       [this](platform::Transaction& tx, const platform::ChangeEvent& e) {
         return coaching_.ApplyInspectionEvent(tx, e);
       });

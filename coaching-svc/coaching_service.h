@@ -22,7 +22,7 @@ struct CoachingConfig {
   // a trajectory then go unnoticed).
   std::string inspection_target;
   platform::PeerCredentials peer;  // how to reach peers (TLS, service token)
-  std::string replica_id;  // this process, for the feed lease
+  std::string replica_id;          // this process, for the feed lease
 };
 
 // Reads --entitlement_policy (default: the compiled-in policy); peers come from ServerConfig.

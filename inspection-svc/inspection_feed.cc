@@ -1,14 +1,12 @@
 #include "inspection-svc/inspection_feed.h"
 
-#include "absl/strings/str_cat.h"
 #include "lerenverbeteren/inspection/v1/inspection_service.grpc.pb.h"
 
 namespace lv::inspection {
 
 std::unique_ptr<platform::FeedConsumer> NewInspectionFeedConsumer(
     platform::Database* db, const std::string& target, const platform::PeerCredentials& peer,
-    const std::string& service, const std::string& replica_id,
-    platform::FeedConsumer::ApplyFn apply) {
+    const std::string& replica_id, platform::FeedConsumer::ApplyFn apply) {
   namespace pb = ::lerenverbeteren::inspection::v1;
   auto stub = std::shared_ptr<pb::InspectionService::Stub>(
       pb::InspectionService::NewStub(platform::NewChannel(target, peer.tls)));

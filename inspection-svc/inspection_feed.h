@@ -11,12 +11,11 @@
 
 namespace lv::inspection {
 
-// A consumer of inspection-svc's feed at `target` (host:port, reached with `peer`'s TLS and token), applying with
-// `apply` in the caller's database. `service` names the caller (its token and log lines);
-// `replica_id` holds the lease. Start() it once the server is up.
+// A consumer of inspection-svc's feed at `target` (host:port), reached with `peer`'s TLS files and
+// service token, applying with `apply` in the caller's database. `replica_id` holds the lease.
+// Start() it once the server is up.
 std::unique_ptr<platform::FeedConsumer> NewInspectionFeedConsumer(
     platform::Database* db, const std::string& target, const platform::PeerCredentials& peer,
-    const std::string& service, const std::string& replica_id,
-    platform::FeedConsumer::ApplyFn apply);
+    const std::string& replica_id, platform::FeedConsumer::ApplyFn apply);
 
 }  // namespace lv::inspection

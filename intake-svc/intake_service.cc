@@ -196,7 +196,7 @@ void IntakeService::StartBackground() {
     return;
   }
   inspection_feed_ = inspection::NewInspectionFeedConsumer(
-      db_, config_.inspection_target, config_.peer, "intake", config_.replica_id,
+      db_, config_.inspection_target, config_.peer, config_.replica_id,
       [this](platform::Transaction& tx, const platform::ChangeEvent& e) {
         return intake_.ApplyInspectionEvent(tx, e);
       });

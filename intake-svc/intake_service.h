@@ -18,8 +18,8 @@ const std::vector<platform::Migration>& Migrations();
 
 struct IntakeConfig {
   IntakeSettings settings;
-  std::string inspection_target;  // empty = not consuming inspection's feed
-  std::string coaching_target;    // empty = ConfirmMatch cannot open trajectories
+  std::string inspection_target;   // empty = not consuming inspection's feed
+  std::string coaching_target;     // empty = ConfirmMatch cannot open trajectories
   platform::PeerCredentials peer;  // how to reach peers (TLS, service token)
   absl::Duration call_timeout = absl::Seconds(5);
   std::string replica_id;

@@ -309,7 +309,7 @@ class SwitchablePort : public TrajectoryPort {
 TEST_F(IntakeServiceTest, WithCoachingDownTheMatchStaysPendingAndARetryCompletesIt) {
   SwitchablePort port(NewCoachingClient(absl::StrCat("127.0.0.1:", coaching_server_->port()),
                                         platform::PeerCredentials{{}, "", "dev.service.intake"},
-                        absl::Seconds(5)));
+                                        absl::Seconds(5)));
   lv::intake::Intake domain(db_.get(), &clock_, &port, IntakeSettings());
   const Actor pl{{platform::Role::kProjectLeader, "pl"}, "t"};
   pb::Registration r;

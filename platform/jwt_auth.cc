@@ -68,7 +68,8 @@ class JwtAuthenticator : public Authenticator {
                         static_cast<int>(settings_.public_key_pem.size()));
     JwtPtr jwt(raw);
     if (rc != 0 || jwt == nullptr) {
-      return absl::UnauthenticatedError("bearer token is not a JWT signed by the identity provider");
+      return absl::UnauthenticatedError(
+          "bearer token is not a JWT signed by the identity provider");
     }
     // Checked after decoding, and decisive whatever the signature check said: libjwt verifies
     // with the algorithm the token names.
@@ -109,7 +110,7 @@ class JwtAuthenticator : public Authenticator {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Authenticator>> NewJwtAuthenticator(JwtSettings settings,
-                                                                    Clock* clock) {
+                                                                   Clock* clock) {
   if (settings.public_key_pem.find("PUBLIC KEY") == std::string::npos &&
       settings.public_key_pem.find("CERTIFICATE") == std::string::npos) {
     return absl::InvalidArgumentError("the JWT key is not a PEM public key or certificate");

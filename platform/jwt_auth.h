@@ -16,8 +16,8 @@ namespace lv::platform {
 //   sub   the subject the domain's row-level rules compare (coach id, school BRIN, service name)
 //   iss   must equal `issuer`;  aud  must equal or contain `audience`
 //   exp   required;  nbf  honoured when present (both with `leeway` for clock skew)
-// Only asymmetric algorithms are accepted (RS*, ES*; libjwt 1.10 has no PS*): a token signed with HMAC using the
-// public key as the secret, or with "none", is refused whatever its signature says.
+// Only asymmetric algorithms are accepted (RS*, ES*; libjwt 1.10 has no PS*): a token signed with
+// HMAC using the public key as the secret, or with "none", is refused whatever its signature says.
 struct JwtSettings {
   std::string public_key_pem;
   std::string issuer;
@@ -26,6 +26,6 @@ struct JwtSettings {
 };
 
 absl::StatusOr<std::unique_ptr<Authenticator>> NewJwtAuthenticator(JwtSettings settings,
-                                                                    Clock* clock);
+                                                                   Clock* clock);
 
 }  // namespace lv::platform

@@ -28,10 +28,10 @@ class JwtAuthTest : public ::testing::Test {
                            absl::StrCat("lv-jwt-", ::getpid()));
     std::filesystem::create_directories(*dir_);
     for (const char* name : {"idp", "impostor"}) {
-      std::string cmd = absl::StrCat(
-          "openssl ecparam -name prime256v1 -genkey -noout -out ", *dir_, "/", name,
-          ".key 2>/dev/null && openssl ec -in ", *dir_, "/", name, ".key -pubout -out ", *dir_,
-          "/", name, ".pub 2>/dev/null");
+      std::string cmd =
+          absl::StrCat("openssl ecparam -name prime256v1 -genkey -noout -out ", *dir_, "/", name,
+                       ".key 2>/dev/null && openssl ec -in ", *dir_, "/", name,
+                       ".key -pubout -out ", *dir_, "/", name, ".pub 2>/dev/null");
       ASSERT_EQ(std::system(cmd.c_str()), 0) << "openssl is needed to make test keys";
     }
   }
@@ -56,9 +56,11 @@ class JwtAuthTest : public ::testing::Test {
     jwt_add_grant(jwt, "role", "school");
     jwt_add_grant_int(jwt, "exp", now + 300);
     if (edit) edit(jwt);
-    EXPECT_EQ(jwt_set_alg(jwt, alg, key.empty() ? nullptr : reinterpret_cast<const unsigned char*>(key.data()),
-                          static_cast<int>(key.size())),
-              0);
+    EXPECT_EQ(
+        jwt_set_alg(jwt, alg,
+                    key.empty() ? nullptr : reinterpret_cast<const unsigned char*>(key.data()),
+                    static_cast<int>(key.size())),
+        0);
     char* encoded = jwt_encode_str(jwt);
     std::string token = encoded == nullptr ? "" : encoded;
     std::free(encoded);
@@ -124,9 +126,9 @@ TEST_F(JwtAuthTest, RefusesBadClaims) {
   std::string key = Key("idp", "key");
   const long now = static_cast<long>(absl::ToUnixSeconds(clock_.Now()));
   ExpectRefused(Sign(JWT_ALG_ES256, key, [](jwt_t* j) { jwt_del_grants(j, "exp"); }), "no exp");
-  ExpectRefused(Sign(JWT_ALG_ES256, key,
-                     [&](jwt_t* j) { jwt_add_grant_int(j, "nbf", now + 3600); }),
-                "not valid yet");
+  ExpectRefused(
+      Sign(JWT_ALG_ES256, key, [&](jwt_t* j) { jwt_add_grant_int(j, "nbf", now + 3600); }),
+      "not valid yet");
   ExpectRefused(Sign(JWT_ALG_ES256, key,
                      [](jwt_t* j) {
                        jwt_del_grants(j, "iss");

@@ -98,7 +98,7 @@ std::string ReplicaId();
 
 // Builds the authenticator named by --auth_mode (dev or jwt).
 absl::StatusOr<std::unique_ptr<Authenticator>> MakeAuthenticator(const ServerConfig& config,
-                                                                  Clock* clock = &RealClock());
+                                                                 Clock* clock = &RealClock());
 
 // The whole life of a service process: flags -> config -> database + migrations -> module ->
 // serve until SIGTERM/SIGINT -> drain. Returns the process exit code.

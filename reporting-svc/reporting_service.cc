@@ -141,8 +141,7 @@ void ReportingService::StartBackground() {
   };
   if (!config_.inspection_target.empty()) {
     consumers_.push_back(inspection::NewInspectionFeedConsumer(
-        db_, config_.inspection_target, config_.peer, "reporting", config_.replica_id,
-        apply("inspection")));
+        db_, config_.inspection_target, config_.peer, config_.replica_id, apply("inspection")));
   }
   if (!config_.intake_target.empty()) {
     auto stub = std::shared_ptr<intake::IntakeService::Stub>(
