@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # podman (with runc, catatonit for its pause image and CNI plugins) runs the dev overlay in the
-# deployment smoke test; debootstrap makes the local Debian base image the images build on.
-LV_EXTRA_PACKAGES="podman runc catatonit containernetworking-plugins debootstrap" bash scripts/setup.sh
+# deployment smoke test; debootstrap makes the local Debian base image the images build on;
+# openssl makes the test certificates, keys and tokens.
+LV_EXTRA_PACKAGES="podman runc catatonit containernetworking-plugins debootstrap openssl" bash scripts/setup.sh
 # kubectl (with kustomize) renders the manifests; Debian does not package it and no registry
 # can provide it here, so a machine without it fails now, saying so, instead of skipping tests.
 command -v kubectl >/dev/null || { echo "kubectl is missing: the k8s tests need it to render k8s/overlays"; exit 1; }
